@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+// Cellar: declarative, cached, reproducible offline LLM batch inference.
+// No Swift package dependencies: the only C libraries are OpenBLAS and libarchive,
+// reached through the CBLAS and CArchive system-library shims.
+import PackageDescription
+
+/// Hot code is compiled for a CPU floor that every x86-64 machine of the last decade has
+/// (AVX2 + FMA + F16C): without it Float16 conversions become library calls and SIMD FMA
+/// is emulated (../shared/MEASURED.md). Non-x86 hosts build without the flag.
+#if arch(x86_64)
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let fastMath: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "Cellar",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cellar", targets: ["cellar"]),
+    ],
+    targets: [
+        // C shims.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
+
+        // recipe → plan → cells → artifacts → manifest
+        .target(name: "Recipe"),
+        .target(name: "Store"),
+        .target(name: "Bundle", dependencies: ["CArchive", "Store"]),
+        .target(name: "Tensors", swiftSettings: fastMath),
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Tensors", "Kernels"], swiftSettings: fastMath),
+        .target(name: "Text", dependencies: ["Tensors"]),
+        .target(name: "Decoding", dependencies: ["Models", "Text"], swiftSettings: fastMath),
+        .target(name: "Quantize", dependencies: ["Tensors", "Models", "Text", "Kernels"], swiftSettings: fastMath),
+        .target(name: "CellKit", dependencies: ["Recipe", "Store"]),
+        .target(name: "Cells", dependencies: [
+            "CellKit", "Recipe", "Store", "Bundle", "Tensors", "Models", "Text", "Decoding", "Quantize",
+        ]),
+        .target(name: "Runner", dependencies: ["CellKit", "Recipe", "Store"]),
+        .executableTarget(name: "cellar", dependencies: [
+            "Runner", "Cells", "CellKit", "Recipe", "Store", "Bundle", "Tensors", "Models", "Text",
+            "Decoding", "Quantize",
+        ]),
+
+        .testTarget(name: "RecipeTests", dependencies: ["Recipe"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Store"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Kernels"]),
+        .testTarget(name: "TextTests", dependencies: ["Text", "Tensors"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Text"]),
+        .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "Models", "Tensors"]),
+        .testTarget(name: "CellsTests", dependencies: ["Cells", "CellKit", "Runner", "Recipe", "Store"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "CellKit", "Recipe", "Store"]),
+        .testTarget(name: "CellarTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+/// The Bundle module; see README.md and docs/ for what it holds.
+public enum BundleModule {}

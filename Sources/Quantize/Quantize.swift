@@ -1,0 +1,2 @@
+/// The Quantize module; see README.md and docs/ for what it holds.
+public enum QuantizeModule {}

@@ -1,0 +1,2 @@
+/// The Store module; see README.md and docs/ for what it holds.
+public enum StoreModule {}

@@ -1,0 +1,1 @@
+let cellarVersion = "0.1.0"

@@ -1,0 +1,4 @@
+import XCTest
+
+// Tests for this module land with the module.
+final class BundleTestsPlaceholder: XCTestCase {}
