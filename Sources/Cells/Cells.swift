@@ -1,2 +1,0 @@
-/// The Cells module; see README.md and docs/ for what it holds.
-public enum CellsModule {}
