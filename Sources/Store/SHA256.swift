@@ -82,6 +82,17 @@ public struct SHA256: Sendable {
 
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 &- n) }
 
+    /// One round (6.2.2 step 3): `d` receives e's successor, `h` becomes the new `a`.
+    @inline(__always) private static func round(
+        _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+        _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32
+    ) {
+        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ kw
+        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+        d &+= t1
+        h = t1 &+ t2
+    }
+
     private static func compress(_ state: inout SIMD8<UInt32>, _ data: UnsafeRawPointer, blocks: Int) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wBuffer in
             roundConstants.withUnsafeBufferPointer { kBuffer in
@@ -98,15 +109,19 @@ public struct SHA256: Sendable {
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
-                    for t in 0..<64 {
-                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = hh &+ s1 &+ ch &+ k[t] &+ w[t]
-                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ maj
-                        hh = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                    // Eight rounds per step with the variables' roles rotated by name instead of
+                    // shifting eight values around every round.
+                    var t = 0
+                    while t < 64 {
+                        round(a, b, c, &d, e, f, g, &hh, k[t] &+ w[t])
+                        round(hh, a, b, &c, d, e, f, &g, k[t + 1] &+ w[t + 1])
+                        round(g, hh, a, &b, c, d, e, &f, k[t + 2] &+ w[t + 2])
+                        round(f, g, hh, &a, b, c, d, &e, k[t + 3] &+ w[t + 3])
+                        round(e, f, g, &hh, a, b, c, &d, k[t + 4] &+ w[t + 4])
+                        round(d, e, f, &g, hh, a, b, &c, k[t + 5] &+ w[t + 5])
+                        round(c, d, e, &f, g, hh, a, &b, k[t + 6] &+ w[t + 6])
+                        round(b, c, d, &e, f, g, hh, &a, k[t + 7] &+ w[t + 7])
+                        t += 8
                     }
                     h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
                 }
