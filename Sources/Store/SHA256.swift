@@ -80,10 +80,10 @@ public struct SHA256: Sendable {
 
     // MARK: compression (6.2.2)
 
-    @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 &- n) }
+    @_optimize(speed) @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 &- n) }
 
     /// One round (6.2.2 step 3): `d` receives e's successor, `h` becomes the new `a`.
-    @inline(__always) private static func round(
+    @_optimize(speed) @inline(__always) private static func round(
         _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
         _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32
     ) {
@@ -93,42 +93,51 @@ public struct SHA256: Sendable {
         h = t1 &+ t2
     }
 
+    // Optimised even in debug builds (no closures, so the attribute covers the whole loop):
+    // tests and debug runs hash 100 MB models.
+    @_optimize(speed)
     private static func compress(_ state: inout SIMD8<UInt32>, _ data: UnsafeRawPointer, blocks: Int) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wBuffer in
-            roundConstants.withUnsafeBufferPointer { kBuffer in
-                let w = wBuffer.baseAddress!, k = kBuffer.baseAddress!
-                var h0 = state[0], h1 = state[1], h2 = state[2], h3 = state[3]
-                var h4 = state[4], h5 = state[5], h6 = state[6], h7 = state[7]
-                for block in 0..<blocks {
-                    let p = data + block * 64
-                    for t in 0..<16 { w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)) }
-                    for t in 16..<64 {
-                        let x = w[t - 15], y = w[t - 2]
-                        let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
-                        let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
-                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-                    }
-                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
-                    // Eight rounds per step with the variables' roles rotated by name instead of
-                    // shifting eight values around every round.
-                    var t = 0
-                    while t < 64 {
-                        round(a, b, c, &d, e, f, g, &hh, k[t] &+ w[t])
-                        round(hh, a, b, &c, d, e, f, &g, k[t + 1] &+ w[t + 1])
-                        round(g, hh, a, &b, c, d, e, &f, k[t + 2] &+ w[t + 2])
-                        round(f, g, hh, &a, b, c, d, &e, k[t + 3] &+ w[t + 3])
-                        round(e, f, g, &hh, a, b, c, &d, k[t + 4] &+ w[t + 4])
-                        round(d, e, f, &g, hh, a, b, &c, k[t + 5] &+ w[t + 5])
-                        round(c, d, e, &f, g, hh, a, &b, k[t + 6] &+ w[t + 6])
-                        round(b, c, d, &e, f, g, hh, &a, k[t + 7] &+ w[t + 7])
-                        t += 8
-                    }
-                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
-                }
-                state = SIMD8(h0, h1, h2, h3, h4, h5, h6, h7)
+        let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+        defer { w.deallocate() }
+        let k = roundConstantsPointer
+        var h0 = state[0], h1 = state[1], h2 = state[2], h3 = state[3]
+        var h4 = state[4], h5 = state[5], h6 = state[6], h7 = state[7]
+        for block in 0..<blocks {
+            let p = data + block * 64
+            for t in 0..<16 { w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)) }
+            for t in 16..<64 {
+                let x = w[t - 15], y = w[t - 2]
+                let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
+                let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
+                w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
             }
+            var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
+            // Eight rounds per step with the variables' roles rotated by name instead of
+            // shifting eight values around every round.
+            var t = 0
+            while t < 64 {
+                round(a, b, c, &d, e, f, g, &hh, k[t] &+ w[t])
+                round(hh, a, b, &c, d, e, f, &g, k[t + 1] &+ w[t + 1])
+                round(g, hh, a, &b, c, d, e, &f, k[t + 2] &+ w[t + 2])
+                round(f, g, hh, &a, b, c, d, &e, k[t + 3] &+ w[t + 3])
+                round(e, f, g, &hh, a, b, c, &d, k[t + 4] &+ w[t + 4])
+                round(d, e, f, &g, hh, a, b, &c, k[t + 5] &+ w[t + 5])
+                round(c, d, e, &f, g, hh, a, &b, k[t + 6] &+ w[t + 6])
+                round(b, c, d, &e, f, g, hh, &a, k[t + 7] &+ w[t + 7])
+                t += 8
+            }
+            h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
         }
+        state = SIMD8(h0, h1, h2, h3, h4, h5, h6, h7)
     }
+
+    /// The round constants in memory that lives as long as the process, so the hot loop reads
+    /// them through a plain pointer (read-only after initialisation, hence safe to share).
+    nonisolated(unsafe) private static let roundConstantsPointer: UnsafePointer<UInt32> = {
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+        p.initialize(from: roundConstants, count: 64)
+        return UnsafePointer(p)
+    }()
 
     /// The first 32 bits of the fractional parts of the cube roots of the first 64 primes (4.2.2).
     private static let roundConstants: [UInt32] = [

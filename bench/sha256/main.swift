@@ -2,7 +2,7 @@
 // sha256sum (run by bench/sha256/run, which compiles this with the Store sources).
 import Foundation
 
-let size = 256 << 20
+let size = (Int(ProcessInfo.processInfo.environment["BENCH_MB"] ?? "256") ?? 256) << 20
 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
 for i in 0..<size { buffer[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 13) }
 var best = Double.infinity
