@@ -1,0 +1,60 @@
+import Foundation
+
+/// The machine a run happened on. Recorded for provenance; none of it joins a cache key or the
+/// root digest (a cell kind declares what matters through `Cell.cacheKeyExtras`).
+public struct EnvironmentRecord: Sendable, Codable, Equatable {
+    public var cellarVersion: String
+    public var os: String
+    public var architecture: String
+    public var cpuModel: String
+    public var cpuFlags: [String]
+    public var cpuCount: Int
+    public var threads: Int
+
+    enum CodingKeys: String, CodingKey {
+        case os, architecture, threads
+        case cellarVersion = "cellar_version"
+        case cpuModel = "cpu_model"
+        case cpuFlags = "cpu_flags"
+        case cpuCount = "cpu_count"
+    }
+
+    public static func current(cellarVersion: String, threads: Int) -> EnvironmentRecord {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> String? {
+            for line in cpuinfo.split(separator: "\n") where line.hasPrefix(name) {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+                if key == name { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+            }
+            return nil
+        }
+        #if arch(x86_64)
+        let arch = "x86_64"
+        #elseif arch(arm64)
+        let arch = "arm64"
+        #else
+        let arch = "unknown"
+        #endif
+        let flags = field("flags") ?? field("Features") ?? ""
+        return EnvironmentRecord(
+            cellarVersion: cellarVersion,
+            os: operatingSystem(),
+            architecture: arch,
+            cpuModel: field("model name") ?? field("Model") ?? "unknown",
+            cpuFlags: flags.split(separator: " ").map(String.init).sorted(),
+            cpuCount: ProcessInfo.processInfo.activeProcessorCount,
+            threads: threads)
+    }
+
+    private static func operatingSystem() -> String {
+        var name = ProcessInfo.processInfo.operatingSystemVersionString
+        if let release = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8) {
+            for line in release.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
+                let value = line.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                name = "\(value) (\(name))"
+            }
+        }
+        return name
+    }
+}
