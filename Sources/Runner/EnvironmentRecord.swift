@@ -47,14 +47,23 @@ public struct EnvironmentRecord: Sendable, Codable, Equatable {
             threads: threads)
     }
 
+    /// "Debian GNU/Linux 12 (bookworm), Linux 6.1.0" — the distribution and the kernel.
     private static func operatingSystem() -> String {
-        var name = ProcessInfo.processInfo.operatingSystemVersionString
+        var kernel = ""
+        var names = utsname()
+        if uname(&names) == 0 {
+            func text<T>(_ field: T) -> String {
+                withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            }
+            kernel = "\(text(names.sysname)) \(text(names.release))"
+        }
+        var distribution = ""
         if let release = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8) {
             for line in release.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
-                let value = line.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                name = "\(value) (\(name))"
+                distribution = line.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
         }
-        return name
+        let parts = [distribution, kernel].filter { !$0.isEmpty }
+        return parts.isEmpty ? ProcessInfo.processInfo.operatingSystemVersionString : parts.joined(separator: ", ")
     }
 }

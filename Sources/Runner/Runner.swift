@@ -54,7 +54,7 @@ public final class Runner: Sendable {
     }
     var store: ArtifactStore { ArtifactStore(root: artifacts) }
     var lockURL: URL { artifacts.appendingPathComponent(".lock") }
-    var statCacheURL: URL { artifacts.appendingPathComponent(".stat-cache") }
+    var statCacheURL: URL { store.cacheDirectory.appendingPathComponent("statcache.json") }
 
     // MARK: plan
 
@@ -78,7 +78,10 @@ public final class Runner: Sendable {
                 continue
             }
             var reasons = forced ? [PlanReason.forced(option: "--from \(options.from ?? "")")] : []
-            reasons += changes(resolved, previous: previous)
+            // Forced and cached: the force is the whole story.
+            if !(forced && resolved.key.flatMap { store.entry(for: $0) } != nil) {
+                reasons += changes(resolved, previous: previous)
+            }
             reasons += resolved.pendingUpstreams.map { .upstreamWillRun(cell: $0) }
             let onlyWaiting = reasons.allSatisfy { if case .upstreamWillRun = $0 { true } else { false } }
             planned.append(PlannedCell(id: spec.id, kind: spec.kind, key: resolved.key?.description,
