@@ -95,18 +95,28 @@ struct TestUpperCell: Cell {
     }
 }
 
-/// Writes half its output, sleeps `seconds`, then finishes: something to kill -9 mid-cell.
+/// Writes half its output, then sleeps `seconds` or until the file `release` exists, then
+/// finishes: something to kill -9 mid-cell, or to hold the artifacts lock for a while.
 struct TestSleepCell: Cell {
     static let schema = CellSchema(kind: "test-sleep", summary: "test: sleep inside a cell", parameters: [
-        ParameterSpec("seconds", .float, required: true), ParameterSpec("text", .string), TestKinds.fileParameter,
+        ParameterSpec("seconds", .float, required: true), ParameterSpec("release", .string),
+        ParameterSpec("text", .string), TestKinds.fileParameter,
     ])
     static let version = 1
     func run(_ context: CellContext) throws -> CellSummary {
         TestKinds.record(context)
         let name = context.string("file") ?? "out.txt"
-        try Data("partial".utf8).write(to: context.outputDirectory.appendingPathComponent(name + ".part"))
-        Thread.sleep(forTimeInterval: context.double("seconds") ?? 0)
-        try FileManager.default.removeItem(at: context.outputDirectory.appendingPathComponent(name + ".part"))
+        let part = context.outputDirectory.appendingPathComponent(name + ".part")
+        try Data("partial".utf8).write(to: part)
+        let deadline = Date().addingTimeInterval(context.double("seconds") ?? 0)
+        let release = context.string("release").map {
+            URL(fileURLWithPath: $0, relativeTo: context.recipeFile.deletingLastPathComponent()).path
+        }
+        while Date() < deadline {
+            if let release, FileManager.default.fileExists(atPath: release) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        try FileManager.default.removeItem(at: part)
         return try TestKinds.write(context.string("text") ?? "slept", context)
     }
 }
