@@ -46,10 +46,16 @@ final class TOMLPositionTests: XCTestCase {
     }
 
     func testDeepNestingIsAnErrorNotACrash() {
-        let deep = "a = " + String(repeating: "[", count: 100_000)
-        XCTAssertThrowsError(try TOML.parse(deep, file: "f")) { e in
-            XCTAssertTrue((e as? TOMLError)?.message.contains("nested") ?? false, "\(e)")
+        let dotted = Array(repeating: "k", count: 100_000).joined(separator: ".")
+        for deep in ["a = " + String(repeating: "[", count: 100_000),
+                     "a = " + String(repeating: "{b=", count: 100_000),
+                     "[\(dotted)]\n", "\(dotted) = 1\n",
+                     "[\(Array(repeating: "k", count: 60).joined(separator: "."))]\n\(Array(repeating: "k", count: 60).joined(separator: ".")) = 1\n"] {
+            XCTAssertThrowsError(try TOML.parse(deep, file: "f")) { e in
+                XCTAssertTrue((e as? TOMLError)?.message.contains("nested more than 100 deep") ?? false, "\(e)")
+            }
         }
+        XCTAssertNoThrow(try TOML.parse("a = " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100), file: "f"))
     }
 
     func testTablesKeepWrittenOrder() throws {

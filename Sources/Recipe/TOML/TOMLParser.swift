@@ -6,6 +6,8 @@ struct TOMLParser {
     var s: TOMLScanner
     let root: TOMLTableBuilder
     var current: TOMLTableBuilder
+    /// How many tables and arrays enclose the point being parsed. Building, encoding and
+    /// validating the tree recurse once per level, so it is capped.
     var depth = 0
     /// Deep enough for any real document, shallow enough that recursion cannot exhaust the stack.
     static let maximumDepth = 100
@@ -92,6 +94,9 @@ struct TOMLParser {
             throw s.error("expected '=' after key '\(TOMLParser.dotted(key))', found \(found())")
         }
         s.skipWhitespace()
+        depth += key.count - 1
+        defer { depth -= key.count - 1 }
+        try checkDepth(at: key.first?.position ?? s.position)
         let value = try parseValue()
         try insert(value, at: key, into: table)
     }
@@ -156,7 +161,15 @@ struct TOMLParser {
                 throw s.error("expected ']]' to close the array-of-tables header, found \(found())")
             }
         }
+        depth = key.count
+        try checkDepth(at: position)
         current = try openTable(key, isArray: isArray, at: position)
+    }
+
+    private func checkDepth(at position: SourcePosition) throws(TOMLError) {
+        guard depth <= TOMLParser.maximumDepth else {
+            throw s.error("tables and arrays are nested more than \(TOMLParser.maximumDepth) deep", at: position)
+        }
     }
 
     private func openTable(_ key: Key, isArray: Bool, at position: SourcePosition) throws(TOMLError) -> TOMLTableBuilder {
@@ -170,8 +183,8 @@ struct TOMLParser {
             }
             switch slot.item {
             case .table(let sub): t = sub
-            case .arrayOfTables(let elements, _):
-                guard let last = elements.last else { throw s.error("internal error: empty array of tables", at: part.position) }
+            case .arrayOfTables(let array):
+                guard let last = array.elements.last else { throw s.error("internal error: empty array of tables", at: part.position) }
                 t = last
             case .value(let n):
                 throw s.error("cannot define a table inside '\(TOMLParser.dotted(key[...i]))': it is already \(TOMLParser.article(n.value)) (defined at \(slot.keyPosition))", at: part.position)
@@ -181,14 +194,15 @@ struct TOMLParser {
         let name = TOMLParser.dotted(key)
         guard let slot = t.slot(last.name) else {
             let table = TOMLTableBuilder(origin: isArray ? .arrayElement : .header, position: position)
-            t.set(last.name, keyPosition: last.position, isArray ? .arrayOfTables([table], position: position) : .table(table))
+            t.set(last.name, keyPosition: last.position,
+                  isArray ? .arrayOfTables(TOMLTableBuilder.TableArray(first: table, position: position)) : .table(table))
             return table
         }
         let first = slot.keyPosition
         switch slot.item {
-        case .arrayOfTables(let elements, let p) where isArray:
+        case .arrayOfTables(let array) where isArray:
             let table = TOMLTableBuilder(origin: .arrayElement, position: position)
-            t.set(last.name, keyPosition: last.position, .arrayOfTables(elements + [table], position: p))
+            array.append(table)
             return table
         case .table(let sub) where !isArray && sub.origin == .implicit:
             sub.origin = .header
@@ -223,11 +237,9 @@ struct TOMLParser {
     }
 
     private mutating func nested(_ body: (inout TOMLParser) throws(TOMLError) -> TOMLNode) throws(TOMLError) -> TOMLNode {
-        guard depth < TOMLParser.maximumDepth else {
-            throw s.error("arrays and inline tables are nested more than \(TOMLParser.maximumDepth) deep")
-        }
         depth += 1
         defer { depth -= 1 }
+        try checkDepth(at: s.position)
         return try body(&self)
     }
 

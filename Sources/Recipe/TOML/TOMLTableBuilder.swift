@@ -18,7 +18,18 @@ final class TOMLTableBuilder {
         /// A finished value: scalars, arrays and inline tables, all immutable.
         case value(TOMLNode)
         case table(TOMLTableBuilder)
-        case arrayOfTables([TOMLTableBuilder], position: SourcePosition)
+        case arrayOfTables(TableArray)
+    }
+
+    /// The elements of `[[a]]`, appended to in place (a value array would be copied per header).
+    final class TableArray {
+        private(set) var elements: [TOMLTableBuilder]
+        let position: SourcePosition
+        init(first: TOMLTableBuilder, position: SourcePosition) {
+            elements = [first]
+            self.position = position
+        }
+        func append(_ table: TOMLTableBuilder) { elements.append(table) }
     }
 
     struct Slot {
@@ -53,8 +64,8 @@ final class TOMLTableBuilder {
             switch slot.item {
             case .value(let n): node = n
             case .table(let t): node = TOMLNode(.table(t.build()), at: t.position)
-            case .arrayOfTables(let ts, let p):
-                node = TOMLNode(.array(ts.map { TOMLNode(.table($0.build()), at: $0.position) }), at: p)
+            case .arrayOfTables(let array):
+                node = TOMLNode(.array(array.elements.map { TOMLNode(.table($0.build()), at: $0.position) }), at: array.position)
             }
             table.set(slot.key, node, keyPosition: slot.keyPosition)
         }
