@@ -12,6 +12,9 @@ struct VerifyCommand: Command {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw RunnerError.io("\(path) does not exist")
         }
+        if [".tar.gz", ".tgz", ".zip"].contains(where: { path.hasSuffix($0) }) {
+            throw RunnerError.io("\(path) is a package; this build verifies manifests only (unpack it and verify its manifest.json)")
+        }
         if isDirectory.boolValue { url = url.appendingPathComponent("manifest.json") }
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw RunnerError.io("\(path) holds no manifest.json")
