@@ -70,10 +70,11 @@ public final class Runner: Sendable {
         var outputs: [String: CellOutputs] = [:]
         var planned: [PlannedCell] = []
         for (i, spec) in recipe.cells.enumerated() {
-            let resolved = try resolver.resolve(spec, type: types[i], outputs: outputs)
+            let resolved = try RunnerError.naming(spec.id) { try resolver.resolve(spec, type: types[i], outputs: outputs) }
             let forced = fromIndex.map { i >= $0 } ?? false
             if let key = resolved.key, !forced, let entry = store.entry(for: key) {
-                outputs[spec.id] = CellOutputs(entry: entry, tree: try digestTree(at: entry, statCache: statCache))
+                let tree = try RunnerError.naming(spec.id) { try digestTree(at: entry, statCache: statCache) }
+                outputs[spec.id] = CellOutputs(entry: entry, tree: tree)
                 planned.append(PlannedCell(id: spec.id, kind: spec.kind, key: key.description, status: .cached, reasons: []))
                 continue
             }
@@ -126,7 +127,7 @@ public final class Runner: Sendable {
             var records: [CellRecord] = []
             for (n, i) in selected.enumerated() {
                 let spec = recipe.cells[i]
-                let resolved = try resolver.resolve(spec, type: types[i], outputs: outputs)
+                let resolved = try RunnerError.naming(spec.id) { try resolver.resolve(spec, type: types[i], outputs: outputs) }
                 guard let key = resolved.key else {
                     throw RunnerError.io("cell '\(spec.id)' reads cell '\(resolved.pendingUpstreams[0])', which has not run")
                 }
@@ -139,7 +140,7 @@ public final class Runner: Sendable {
                 observe(.cellStarted(index: n, total: selected.count, id: spec.id, kind: spec.kind, willRun: cached == nil))
                 var record: CellRecord
                 if let cached {
-                    let tree = try digestTree(at: cached, statCache: statCache)
+                    let tree = try RunnerError.naming(spec.id) { try digestTree(at: cached, statCache: statCache) }
                     outputs[spec.id] = CellOutputs(entry: cached, tree: tree)
                     let earlier = previous?.predicate.cells.first { $0.key == key }
                     record = makeRecord(resolved, key: key, tree: tree, status: .cached,
@@ -176,8 +177,8 @@ public final class Runner: Sendable {
                          observe: @escaping @Sendable (RunEvent) -> Void)
         throws -> (URL, TreeDigest, CellSummary, Bool?) {
         let spec = resolved.spec
-        let staging = try store.makeStaging()
         let id = spec.id
+        let staging = try RunnerError.naming(id) { try store.makeStaging() }
         let context = CellContext(
             cellID: id, parameters: spec.parameters, inputs: resolved.urls, outputDirectory: staging,
             recipeFile: recipe.file, threads: options.threads,
@@ -188,22 +189,28 @@ public final class Runner: Sendable {
             try? FileManager.default.removeItem(at: staging)
             throw RunnerError.cellFailed(cell: id, kind: spec.kind, message: RunnerError.message(of: error, cell: id))
         }
-        let tree = try digestTree(at: staging)
-        var earlier: Digest? = previous?.predicate.cells.first { $0.id == id }?.outputs.digest
-        if let existing = store.entry(for: key) {
-            let old = try digestTree(at: existing)
-            earlier = old.digest
-            if old.digest != tree.digest {
-                // A forced rerun wrote different bytes: the cache keeps the newest, and the
-                // manifest says they differed. Move the old entry aside first so a crash
-                // leaves no entry rather than a mixed one.
-                let trash = try store.makeStaging()
-                try FileManager.default.moveItem(at: existing, to: trash.appendingPathComponent("replaced"))
-                try? FileManager.default.removeItem(at: trash)
+        return try RunnerError.naming(id) {
+            let tree: TreeDigest
+            do { tree = try digestTree(at: staging) } catch {
+                store.discard(staging: staging)
+                throw error
             }
+            var earlier: Digest? = previous?.predicate.cells.first { $0.id == id }?.outputs.digest
+            if let existing = store.entry(for: key) {
+                let old = try digestTree(at: existing)
+                earlier = old.digest
+                if old.digest != tree.digest {
+                    // A forced rerun wrote different bytes: the cache keeps the newest, and the
+                    // manifest says they differed. Move the old entry aside first so a crash
+                    // leaves no entry rather than a mixed one.
+                    let trash = try store.makeStaging()
+                    try FileManager.default.moveItem(at: existing, to: trash.appendingPathComponent("replaced"))
+                    store.discard(staging: trash)
+                }
+            }
+            let entry = try store.commit(staging: staging, key: key)
+            return (entry, tree, summary, earlier.map { $0 == tree.digest })
         }
-        let entry = try store.commit(staging: staging, key: key)
-        return (entry, tree, summary, earlier.map { $0 == tree.digest })
     }
 
     // MARK: pieces
@@ -239,12 +246,11 @@ public final class Runner: Sendable {
         FileManager.default.fileExists(atPath: manifestURL.path) ? try? Manifest.read(manifestURL) : nil
     }
 
+    /// The recipe module already refuses names that cannot be a folder; these two would
+    /// collide with the cache and the lock file.
     private func ensureManifestFolderName() throws {
         let name = recipe.name
-        let allowed = name.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
-        }
-        if name.isEmpty || !allowed || name == "." || name == ".." || name == "cache" || name.hasPrefix(".") {
+        if name == "cache" || name.hasPrefix(".") || name.isEmpty || name.contains("/") {
             throw RunnerError.badRecipeName(name)
         }
     }

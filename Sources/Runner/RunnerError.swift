@@ -9,6 +9,8 @@ public enum RunnerError: Error, Sendable, CustomStringConvertible {
     case missingUpstreamFile(cell: String, parameter: String, reference: String, upstream: String)
     case upstreamNotCached(cell: String, upstream: String)
     case cellFailed(cell: String, kind: String, message: String)
+    /// Reading an input or storing outputs failed (a store error, named with its cell).
+    case storage(cell: String, message: String)
     case badRecipeName(String)
     case io(String)
 
@@ -26,10 +28,19 @@ public enum RunnerError: Error, Sendable, CustomStringConvertible {
             return "--only \(cell) needs the outputs of cell '\(upstream)', which are not cached; run the recipe (or --only \(upstream)) first"
         case .cellFailed(let cell, let kind, let message):
             return "cell '\(cell)' (\(kind)) failed: \(message)"
+        case .storage(let cell, let message):
+            return "cell '\(cell)': \(message)"
         case .badRecipeName(let name):
-            return "recipe name '\(name)' cannot name the manifest folder (use letters, digits, '-', '_', '.')"
+            return "recipe name '\(name)' cannot name the manifest folder artifacts/\(name)/ (it is reserved or not a folder name)"
         case .io(let message):
             return message
+        }
+    }
+
+    /// Runs `body`, naming `cell` in any error that does not already name it.
+    static func naming<T>(_ cell: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as RunnerError { throw e } catch {
+            throw RunnerError.storage(cell: cell, message: String(describing: error))
         }
     }
 
