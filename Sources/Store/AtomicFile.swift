@@ -22,6 +22,14 @@ public enum AtomicFile {
         }
         try FileSystem.syncDirectory(folder)
     }
+
+    /// Renames `from` to `to` in one step, failing (EEXIST) instead of replacing anything
+    /// already at `to`; both must be on one filesystem.
+    public static func moveWithoutReplacing(_ from: URL, to: URL) throws {
+        guard ArtifactStore.renameNoReplace(from.path, to.path) == 0 else {
+            throw StoreError.posix("rename to \(to.path)", from.path)
+        }
+    }
 }
 
 /// Small POSIX helpers shared by the store's writers.
