@@ -31,6 +31,8 @@ public struct RunResult: Sendable {
     public var manifestURL: URL
     /// False for `--only`, which leaves the last full run's manifest in place.
     public var manifestWritten: Bool
+    /// Input files actually read and hashed (the stat cache vouched for the rest).
+    public var inputFilesHashed: Int = 0
 }
 
 /// Plans and runs a recipe against its artifacts folder.
@@ -125,9 +127,12 @@ public final class Runner: Sendable {
             let selected = recipe.cells.indices.filter { needed?.contains($0) ?? true }
             var outputs: [String: CellOutputs] = [:]
             var records: [CellRecord] = []
+            var inputFilesHashed = 0
             for (n, i) in selected.enumerated() {
                 let spec = recipe.cells[i]
+                let hashedBefore = statCache.hashedFileCount
                 let resolved = try RunnerError.naming(spec.id) { try resolver.resolve(spec, type: types[i], outputs: outputs) }
+                inputFilesHashed += statCache.hashedFileCount - hashedBefore
                 guard let key = resolved.key else {
                     throw RunnerError.io("cell '\(spec.id)' reads cell '\(resolved.pendingUpstreams[0])', which has not run")
                 }
@@ -157,7 +162,8 @@ public final class Runner: Sendable {
             }
             let manifest = try makeManifest(records, started: started)
             guard onlyIndex == nil else {
-                return RunResult(manifest: manifest, manifestURL: manifestURL, manifestWritten: false)
+                return RunResult(manifest: manifest, manifestURL: manifestURL, manifestWritten: false,
+                                 inputFilesHashed: inputFilesHashed)
             }
             do {
                 try FileManager.default.createDirectory(at: manifestURL.deletingLastPathComponent(),
@@ -166,7 +172,8 @@ public final class Runner: Sendable {
             } catch {
                 throw RunnerError.io("cannot write the manifest \(manifestURL.path): \(error)")
             }
-            return RunResult(manifest: manifest, manifestURL: manifestURL, manifestWritten: true)
+            return RunResult(manifest: manifest, manifestURL: manifestURL, manifestWritten: true,
+                             inputFilesHashed: inputFilesHashed)
         }
     }
 

@@ -60,6 +60,23 @@ final class CacheSemanticsTests: XCTestCase {
         XCTAssertEqual(try s.run(recipe).executed, ["copy"])
     }
 
+    func testAnUnchangedInputIsNotReadAgain() throws {
+        let s = try Scratch()
+        try s.write(String(repeating: "big model bytes ", count: 4096), to: "model.bin")
+        let model = s.folder.appendingPathComponent("model.bin")
+        // Old enough that the stat cache may trust it (a just-written file is "racily clean").
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: model.path)
+        let recipe = "[recipe]\nname = \"big\"\n[[cell]]\nid = \"copy\"\nkind = \"test-copy\"\ninput = \"model.bin\"\n"
+        XCTAssertEqual(try s.run(recipe).result.inputFilesHashed, 1)
+        let second = try s.run(recipe)
+        XCTAssertEqual(second.result.inputFilesHashed, 0)
+        XCTAssertEqual(second.executed, [])
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-1800)], ofItemAtPath: model.path)
+        let touched = try s.run(recipe)
+        XCTAssertEqual(touched.result.inputFilesHashed, 1)
+        XCTAssertEqual(touched.executed, [])
+    }
+
     func testRenamingAFileOrACellKeepsTheCache() throws {
         let s = try Scratch()
         try s.write("bytes", to: "one.txt")
