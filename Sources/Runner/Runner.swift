@@ -134,7 +134,7 @@ public final class Runner: Sendable {
                 let resolved = try RunnerError.naming(spec.id) { try resolver.resolve(spec, type: types[i], outputs: outputs) }
                 inputFilesHashed += statCache.hashedFileCount - hashedBefore
                 guard let key = resolved.key else {
-                    throw RunnerError.io("cell '\(spec.id)' reads cell '\(resolved.pendingUpstreams[0])', which has not run")
+                    throw RunnerError.io("cell '\(spec.id)' reads cell '\(resolved.pendingUpstreams.first ?? "?")', which has not run")
                 }
                 let forced = (fromIndex.map { i >= $0 } ?? false) || onlyIndex == i
                 let start = Date()

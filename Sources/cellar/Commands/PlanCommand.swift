@@ -22,7 +22,10 @@ struct PlanCommand: Command {
                 "cells": .array(plan.map(\.json)),
             ]).pretty
         } else {
-            text = plan.map { $0.line + "\n" }.joined()
+            let counts = [PlannedCell.Status.cached, .willRun, .mayRun].map { status in
+                "\(plan.filter { $0.status == status }.count) \(status.rawValue)"
+            }
+            text = plan.map { $0.line + "\n" }.joined() + counts.joined(separator: ", ") + "\n"
         }
         FileHandle.standardOutput.write(Data(text.utf8))
         return 0
