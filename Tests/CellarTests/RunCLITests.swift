@@ -244,7 +244,7 @@ final class RunCLITests: XCTestCase {
         let missing = try CLI.run(["run", folder.appendingPathComponent("nope.toml").path], environment: environment)
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("nope.toml does not exist"), missing.stderr)
-        let withoutKinds = try CLI.run(["run", recipe.path])
+        let withoutKinds = try CLI.run(["run", recipe.path], environment: ["CELLAR_TEST_KINDS": "0"])
         XCTAssertEqual(withoutKinds.status, 1, "test kinds must not exist without CELLAR_TEST_KINDS=1")
     }
 }
