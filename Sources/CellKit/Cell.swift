@@ -12,12 +12,17 @@ public protocol Cell: Sendable {
     static var schema: CellSchema { get }
     /// Bump when the cell's code changes the bytes it writes, so old cache entries stop matching.
     static var version: Int { get }
+    /// What else, beyond parameters, inputs and `version`, changes the bytes this cell writes:
+    /// e.g. `["threads": "\(threads)"]` for a cell whose float sums depend on the thread
+    /// split. It joins the cache key. The default is nothing.
+    static func cacheKeyExtras(threads: Int) -> [String: String]
     init()
     func run(_ context: CellContext) throws -> CellSummary
 }
 
 extension Cell {
     public static var kind: String { schema.kind }
+    public static func cacheKeyExtras(threads: Int) -> [String: String] { [:] }
 }
 
 /// What a finished cell says about itself: a few lines for the notebook-style console block

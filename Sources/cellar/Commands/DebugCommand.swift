@@ -1,8 +1,28 @@
+import Foundation
+import Recipe
+
 struct DebugCommand: Command {
     static let name = "debug"
     static let summary = "Developer tools: toml-decode (TOML on stdin → toml-test JSON on stdout)."
     static let usage = "cellar debug toml-decode"
     static func run(_ args: inout Arguments) throws -> Int32 {
-        throw UsageError("\(name) is not implemented yet")
+        let tool = try args.positionals("TOOL")[0]
+        switch tool {
+        case "toml-decode": return tomlDecode()
+        default: throw UsageError("debug: unknown tool '\(tool)' (known: toml-decode)")
+        }
+    }
+
+    /// toml-test's decoder protocol: exit 0 with the tagged JSON, or exit 1 with the error.
+    private static func tomlDecode() -> Int32 {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        do {
+            let table = try TOML.parse(bytes: Array(input), file: "<stdin>")
+            FileHandle.standardOutput.write(Data(TOMLTaggedJSON.encode(table).utf8))
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("\(error.position): \(error.message)\n".utf8))
+            return 1
+        }
     }
 }

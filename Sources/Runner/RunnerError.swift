@@ -1,0 +1,52 @@
+import Foundation
+import CellKit
+
+/// Why a plan or run stopped. Each description is one sentence naming the cell and the cause.
+public enum RunnerError: Error, Sendable, CustomStringConvertible {
+    case unknownKind(cell: String, kind: String)
+    case unknownCell(option: String, id: String, known: [String])
+    case missingInput(cell: String, parameter: String, source: String, path: String)
+    case missingUpstreamFile(cell: String, parameter: String, reference: String, upstream: String)
+    case upstreamNotCached(cell: String, upstream: String)
+    case cellFailed(cell: String, kind: String, message: String)
+    /// Reading an input or storing outputs failed (a store error, named with its cell).
+    case storage(cell: String, message: String)
+    case badRecipeName(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .unknownKind(let cell, let kind):
+            return "cell '\(cell)' has kind '\(kind)', which this cellar does not know"
+        case .unknownCell(let option, let id, let known):
+            return "\(option) names cell '\(id)', but the recipe's cells are \(known.map { "'\($0)'" }.joined(separator: ", "))"
+        case .missingInput(let cell, let parameter, let source, let path):
+            return "cell '\(cell)': input \(parameter) = \"\(source)\" does not exist (looked for \(path))"
+        case .missingUpstreamFile(let cell, let parameter, let reference, let upstream):
+            return "cell '\(cell)': input \(parameter) = \"\(reference)\" names a file that cell '\(upstream)' did not produce"
+        case .upstreamNotCached(let cell, let upstream):
+            return "--only \(cell) needs the outputs of cell '\(upstream)', which are not cached; run the recipe (or --only \(upstream)) first"
+        case .cellFailed(let cell, let kind, let message):
+            return "cell '\(cell)' (\(kind)) failed: \(message)"
+        case .storage(let cell, let message):
+            return "cell '\(cell)': \(message)"
+        case .badRecipeName(let name):
+            return "recipe name '\(name)' cannot name the manifest folder artifacts/\(name)/ (it is reserved or not a folder name)"
+        case .io(let message):
+            return message
+        }
+    }
+
+    /// Runs `body`, naming `cell` in any error that does not already name it.
+    static func naming<T>(_ cell: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as RunnerError { throw e } catch {
+            throw RunnerError.storage(cell: cell, message: String(describing: error))
+        }
+    }
+
+    /// A cell's thrown error as one sentence, without repeating the cell's id.
+    static func message(of error: any Error, cell: String) -> String {
+        if let e = error as? CellError, e.cellID == cell { return e.message }
+        return String(describing: error)
+    }
+}
