@@ -21,7 +21,8 @@ public struct ImportCell: Cell {
         }
         let summary = try GGUFImport.write(gguf: gguf, into: context.outputDirectory, dtype: dtype, progress: context.progress)
         return CellSummary(
-            lines: ["\(summary.architecture), \(summary.tensorCount) tensors, \(summary.parameterCount) parameters in \(dtype.rawValue)"],
+            lines: ["\(summary.architecture), \(summary.tensorCount) tensors, \(summary.parameterCount) parameters in \(dtype.rawValue)"
+                    + (summary.hasTokenizer ? "" : "; the GGUF has no tokenizer metadata, so no tokenizer files")],
             metrics: ["parameters": Double(summary.parameterCount), "bytes": Double(summary.bytesWritten)])
     }
 }

@@ -91,7 +91,8 @@ final class GGUFImportTests: XCTestCase {
       "num_hidden_layers": c("llama.block_count"), "num_attention_heads": c("llama.attention.head_count"),
       "num_key_value_heads": c("llama.attention.head_count_kv"), "max_position_embeddings": c("llama.context_length"),
       "bos_token_id": c("tokenizer.ggml.bos_token_id"), "eos_token_id": c("tokenizer.ggml.eos_token_id"),
-      "rope_theta": repr(c("llama.rope.freq_base")), "rms_norm_eps": repr(c("llama.attention.layer_norm_rms_epsilon"))}))
+      "rope_theta": repr(c("llama.rope.freq_base")), "rms_norm_eps": repr(c("llama.attention.layer_norm_rms_epsilon")),
+      "chat_template": c("tokenizer.chat_template") if "tokenizer.chat_template" in r.fields else None}))
     """
 
     func testTinyLlamaImportMatchesNumpy() throws {
@@ -105,6 +106,7 @@ final class GGUFImportTests: XCTestCase {
         let f32 = dir.appendingPathComponent("out-f32")
         let summary = try GGUFImport.run(gguf: gguf, to: f32, dtype: .f32)
         XCTAssertFalse(summary.tiedEmbeddings)
+        XCTAssertFalse(summary.hasTokenizer)
         let imported = try SafetensorsFile(f32.appendingPathComponent("model.safetensors"))
         XCTAssertEqual(Set(imported.names), Set(ref.names))
         XCTAssertTrue(imported.names.contains("lm_head.weight"))
@@ -212,5 +214,32 @@ final class GGUFImportTests: XCTestCase {
         XCTAssertTrue(configText.contains("\"rms_norm_eps\": 1e-05"), configText)
         XCTAssertTrue(configText.contains("\"rope_theta\": 100000.0"), configText)
         XCTAssertEqual(want["rope_theta"] as? String, "100000.0")
+
+        // The tokenizer files: `tokenizers` loads ours and encodes a corpus exactly as the real
+        // SmolLM2 tokenizer.json does; the config carries the GGUF's chat template.
+        guard try Fixtures.hasPython("tokenizers"),
+              let realTokenizer = try Fixtures.optional(Fixtures.shared.appendingPathComponent("tokenizers/smollm2-135m-instruct/tokenizer.json")),
+              let corpus = try Fixtures.optional(Fixtures.shared.appendingPathComponent("data/arc_easy_test.jsonl")) else { return }
+        XCTAssertTrue(summary.hasTokenizer)
+        let compare = """
+        import sys, json
+        from tokenizers import Tokenizer
+        ours, real = Tokenizer.from_file(sys.argv[1]), Tokenizer.from_file(sys.argv[2])
+        lines = open(sys.argv[3], encoding="utf-8").read().splitlines()[:400]
+        texts = lines + ["Hello 123 world\\n\\n  x", "<|im_start|>user\\nHi<|im_end|>\\n"]
+        bad = [t for t in texts if ours.encode(t).ids != real.encode(t).ids]
+        cfg = json.load(open(sys.argv[4]))
+        print(json.dumps({"texts": len(texts), "mismatches": len(bad), "template": cfg.get("chat_template"),
+                          "eos": cfg.get("eos_token"), "add_bos": cfg.get("add_bos_token")}))
+        """
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Fixtures.python(compare, [
+            out.appendingPathComponent("tokenizer.json").path, realTokenizer.path, corpus.path,
+            out.appendingPathComponent("tokenizer_config.json").path])) as? [String: Any])
+        XCTAssertEqual(result["texts"] as? Int, 402)
+        XCTAssertEqual(result["mismatches"] as? Int, 0)
+        XCTAssertEqual(result["template"] as? String, want["chat_template"] as? String)
+        XCTAssertTrue((want["chat_template"] as? String ?? "").contains("<|im_start|>"))
+        XCTAssertEqual(result["eos"] as? String, "<|im_end|>")
+        XCTAssertEqual(result["add_bos"] as? Bool, false)
     }
 }

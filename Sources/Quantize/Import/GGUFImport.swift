@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import Text
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,8 @@ public enum GGUFImport {
         public let parameterCount: Int
         public let bytesWritten: Int
         public let tiedEmbeddings: Bool
+        /// False when the GGUF had no tokenizer.ggml.* metadata, so no tokenizer files were written.
+        public let hasTokenizer: Bool
     }
 
     /// Builds the folder under a temporary sibling and renames it to `directory`, which must be
@@ -42,7 +45,7 @@ public enum GGUFImport {
             try? FileManager.default.removeItem(at: staging)
             throw error
         }
-        return summary(entries, config, dtype)
+        return summary(g, entries, config, dtype)
     }
 
     /// Writes the folder's files into `directory`, an existing folder that is itself staging
@@ -53,21 +56,25 @@ public enum GGUFImport {
         let config = try LlamaGGUFConfig(g)
         let entries = try LlamaTensorMap.entries(g, config)
         try write(g, config, entries, into: directory, dtype: dtype, progress: progress)
-        return summary(entries, config, dtype)
+        return summary(g, entries, config, dtype)
     }
 
-    private static func summary(_ entries: [LlamaTensorMap.Entry], _ config: LlamaGGUFConfig, _ dtype: ImportDType) -> Summary {
+    private static func summary(_ g: GGUFFile, _ entries: [LlamaTensorMap.Entry], _ config: LlamaGGUFConfig, _ dtype: ImportDType) -> Summary {
         let parameters = entries.reduce(0) { $0 + $1.gguf.elementCount }
         return Summary(architecture: "llama", tensorCount: entries.count, parameterCount: parameters,
-                       bytesWritten: parameters * dtype.dtype.byteSize, tiedEmbeddings: config.tied)
+                       bytesWritten: parameters * dtype.dtype.byteSize, tiedEmbeddings: config.tied,
+                       hasTokenizer: g.value("tokenizer.ggml.model") != nil)
     }
 
     private static func write(_ g: GGUFFile, _ config: LlamaGGUFConfig, _ entries: [LlamaTensorMap.Entry], into staging: URL,
                               dtype: ImportDType, progress: (Int, Int) -> Void) throws {
         try DurableFile.write(config.configJSON(dtype: dtype).data, to: staging.appendingPathComponent("config.json"))
         try DurableFile.write(config.generationConfigJSON().data, to: staging.appendingPathComponent("generation_config.json"))
-        // PENDING: tokenizer.json and tokenizer_config.json come from the Text module's GGUF
-        // tokenizer export (helper `tokenizer`), not merged yet.
+        // tokenizer.json / tokenizer_config.json (chat template, special tokens, add_bos) from the
+        // tokenizer.ggml.* metadata; a GGUF without it (synthetic test files) gets none.
+        if g.value("tokenizer.ggml.model") != nil {
+            try GGUFTokenizerMetadata(gguf: g).writeHuggingFaceFiles(to: staging)
+        }
         let specs = entries.map { SafetensorsWriter.Entry(name: $0.hfName, dtype: dtype.dtype, shape: $0.gguf.shape) }
         try SafetensorsWriter.write(specs, metadata: ["format": "pt"], to: staging.appendingPathComponent("model.safetensors")) { index, sink in
             let e = entries[index]

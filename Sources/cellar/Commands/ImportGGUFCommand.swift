@@ -13,7 +13,7 @@ struct ImportGGUFCommand: Command {
         }
         let file = try args.positionals("FILE.gguf")[0]
         let summary = try GGUFImport.run(gguf: URL(fileURLWithPath: file), to: URL(fileURLWithPath: output), dtype: dtype)
-        print("imported \(summary.architecture): \(summary.tensorCount) tensors, \(summary.parameterCount) parameters, \(dtype.rawValue), \(summary.tiedEmbeddings ? "tied" : "untied") embeddings → \(output)")
+        print("imported \(summary.architecture): \(summary.tensorCount) tensors, \(summary.parameterCount) parameters, \(dtype.rawValue), \(summary.tiedEmbeddings ? "tied" : "untied") embeddings\(summary.hasTokenizer ? "" : ", no tokenizer metadata so no tokenizer files") → \(output)")
         return 0
     }
 }
