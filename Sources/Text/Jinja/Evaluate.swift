@@ -12,7 +12,7 @@ extension Interpreter {
         case .tuple(let items):
             var out: [Value] = []
             for i in items { out.append(try evaluate(i, scope)) }
-            return .list(out)
+            return .tuple(out)
         case .dict(let pairs):
             var d = ValueDict()
             for (k, v) in pairs { d[try evaluate(k, scope)] = try evaluate(v, scope) }
@@ -124,7 +124,7 @@ extension Interpreter {
         case .undefined(let u): throw LocatedError(.runtime, u.hint, at: offset)
         case .dict(let d):
             if let v = d[key] { return v }
-        case .list(let l):
+        case .list(let l), .tuple(let l):
             if case .int(let i)? = numericIndex(key) {
                 let j = i < 0 ? i + l.count : i
                 if j >= 0 && j < l.count { return l[j] }
@@ -177,6 +177,7 @@ extension Interpreter {
         }
         switch base {
         case .list(let l): return .list(indices(l.count).map { l[$0] })
+        case .tuple(let l): return .tuple(indices(l.count).map { l[$0] })
         case .string(let s):
             let scalars = Array(s.unicodeScalars)
             var out = String.UnicodeScalarView()

@@ -60,7 +60,7 @@ extension Interpreter {
         case "length", "count":
             switch value {
             case .string(let s): return .int(s.unicodeScalars.count)
-            case .list(let l): return .int(l.count)
+            case .list(let l), .tuple(let l): return .int(l.count)
             case .dict(let d): return .int(d.count)
             case .undefined: return .int(0)
             default: throw LocatedError(.runtime, "object of type '\(value.typeName)' has no len()", at: offset)
@@ -74,7 +74,7 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "tojson: indent must be an integer or a string", at: offset)
             }
             var separators: (String, String)?
-            if case .list(let pair)? = keyword.first(where: { $0.0 == "separators" })?.1, pair.count == 2,
+            if let pair = keyword.first(where: { $0.0 == "separators" })?.1.elements, pair.count == 2,
                case .string(let a) = pair[0], case .string(let b) = pair[1] { separators = (a, b) }
             let sortKeys = keyword.first { $0.0 == "sort_keys" }?.1.truthy ?? false
             let ascii = keyword.first { $0.0 == "ensure_ascii" }?.1.truthy ?? false
@@ -102,7 +102,7 @@ extension Interpreter {
             return try items().last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
         case "items":
             switch value {
-            case .dict(let d): return .list(d.items.map { .list([$0.0, $0.1]) })
+            case .dict(let d): return .list(d.items.map { .tuple([$0.0, $0.1]) })
             case .undefined: return .list([])
             default: throw LocatedError(.runtime, "Can only get item pairs from a mapping.", at: offset)
             }
@@ -315,9 +315,9 @@ extension Interpreter {
                 catch { failure = failure ?? (error as? LocatedError); return false }
             }
             if let failure { throw failure }
-            return .list(pairs.map { .list([$0.0, $0.1]) })
+            return .list(pairs.map { .tuple([$0.0, $0.1]) })
         case "format":
-            return try binary(.modulo, .string(text()), .list(positional), at: offset)
+            return try binary(.modulo, .string(text()), .tuple(positional), at: offset)
         case "attr":
             guard case .string(let a)? = positional.first else { throw LocatedError(.runtime, "attr needs a name", at: offset) }
             return try attribute(value, a, at: offset)

@@ -139,7 +139,7 @@ final class Interpreter {
     /// What `for` walks: list items, dict keys, string characters; undefined is empty.
     func iterate(_ v: Value, at offset: Int) throws(LocatedError) -> [Value] {
         switch v {
-        case .list(let l): return l
+        case .list(let l), .tuple(let l): return l
         case .dict(let d): return d.keys
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []

@@ -5,7 +5,7 @@ extension Interpreter {
         switch base {
         case .string(let s): return stringMethod(s, name)
         case .dict(let d): return dictMethod(d, name)
-        case .list(let l): return listMethod(l, name)
+        case .list(let l), .tuple(let l): return listMethod(l, name)
         default: return nil
         }
     }
@@ -43,7 +43,7 @@ extension Interpreter {
                 let candidates: [Value]
                 switch args.first {
                 case .string?: candidates = [args[0]]
-                case .list(let l)?: candidates = l
+                case .list(let l)?, .tuple(let l)?: candidates = l
                 default: throw LocatedError(.runtime, "\(name) first arg must be str or a tuple of str", at: offset)
                 }
                 for c in candidates {
@@ -127,7 +127,7 @@ extension Interpreter {
 
     private func dictMethod(_ d: ValueDict, _ name: String) -> Value? {
         switch name {
-        case "items": return bound(name) { _, _, _ in .list(d.items.map { .list([$0.0, $0.1]) }) }
+        case "items": return bound(name) { _, _, _ in .list(d.items.map { .tuple([$0.0, $0.1]) }) }
         case "keys": return bound(name) { _, _, _ in .list(d.keys) }
         case "values": return bound(name) { _, _, _ in .list(d.values) }
         case "get":

@@ -55,6 +55,7 @@ extension Interpreter {
         switch (op, a, b) {
         case let (.add, .string(x), .string(y)): return .string(x + y)
         case let (.add, .list(x), .list(y)): return .list(x + y)
+        case let (.add, .tuple(x), .tuple(y)): return .tuple(x + y)
         case (.add, .string, _):
             throw operandError("can only concatenate str (not \"\(b.typeName)\") to str", b, at: offset)
         case (.add, .list, _):
@@ -104,7 +105,7 @@ extension Interpreter {
     /// `"%s and %d" % (a, b)`: the conversions chat templates use (%s %r %d %i %f %x %%).
     private func percentFormat(_ format: String, _ args: Value, at offset: Int) throws(LocatedError) -> String {
         var values: [Value]
-        if case .list(let l) = args { values = l } else { values = [args] }
+        if case .tuple(let l) = args { values = l } else { values = [args] }
         var out = ""
         var scalars = Array(format.unicodeScalars)[...]
         while let c = scalars.popFirst() {
@@ -132,7 +133,7 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "unsupported format character '\(conversion)'", at: offset)
             }
         }
-        guard values.isEmpty || !(args.isList) else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
+        guard values.isEmpty || !(args.isTuple) else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
         return out
     }
 
@@ -157,7 +158,7 @@ extension Interpreter {
                 throw operandError("'in <string>' requires string as left operand, not \(needle.typeName)", needle, at: offset)
             }
             return StringBytes.find(Array(s.utf8), Array(n.utf8), from: 0) != nil
-        case .list(let l): return l.contains { pyEqual($0, needle) }
+        case .list(let l), .tuple(let l): return l.contains { pyEqual($0, needle) }
         case .dict(let d): return d[needle] != nil
         case .namespace(let ns): return ns.attributes[needle] != nil
         case .undefined: return false
@@ -176,7 +177,7 @@ extension Interpreter {
         switch (a, b) {
         case let (.string(x), .string(y)):
             return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : x.utf8.elementsEqual(y.utf8) ? 0 : 1
-        case let (.list(x), .list(y)):
+        case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)):
             for (p, q) in zip(x, y) where !pyEqual(p, q) { return try order(p, q, op, at: offset) }
             return x.count < y.count ? -1 : x.count == y.count ? 0 : 1
         default:
@@ -186,5 +187,12 @@ extension Interpreter {
 }
 
 extension Value {
-    var isList: Bool { if case .list = self { true } else { false } }
+    var isTuple: Bool { if case .tuple = self { true } else { false } }
+    /// The items of a list or tuple.
+    var elements: [Value]? {
+        switch self {
+        case .list(let l), .tuple(let l): l
+        default: nil
+        }
+    }
 }

@@ -17,6 +17,7 @@ enum PythonFormat {
         case .double(let d): float(d)
         case .string(let s): quoted(s)
         case .list(let l): "[" + l.map(repr).joined(separator: ", ") + "]"
+        case .tuple(let l): "(" + l.map(repr).joined(separator: ", ") + (l.count == 1 ? ",)" : ")")
         case .dict(let d): "{" + d.items.map { repr($0.0) + ": " + repr($0.1) }.joined(separator: ", ") + "}"
         case .namespace(let n): "<Namespace " + repr(.dict(n.attributes)) + ">"
         case .callable(let c): "<function \(c.name)>"

@@ -27,9 +27,9 @@ extension Interpreter {
         case "string": if case .string = v { return true }; return false
         case "mapping": if case .dict = v { return true }; return false
         case "iterable":
-            switch v { case .string, .list, .dict, .undefined, .namespace: return true; default: return false }
+            switch v { case .string, .list, .tuple, .dict, .undefined, .namespace: return true; default: return false }
         case "sequence":
-            switch v { case .string, .list, .dict: return true; default: return false }
+            switch v { case .string, .list, .tuple, .dict: return true; default: return false }
         case "number": return numeric(v) != nil
         case "integer": if case .int = v { return true }; return false
         case "float": if case .double = v { return true }; return false

@@ -31,7 +31,7 @@ struct PythonJSON {
         case .double(let d):
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += PythonFormat.float(d) }
         case .string(let s): quote(s, into: &out)
-        case .list(let items):
+        case .list(let items), .tuple(let items):
             if items.isEmpty { out += "[]"; return }
             out += "["
             for (i, item) in items.enumerated() {

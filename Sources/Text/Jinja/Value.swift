@@ -9,6 +9,8 @@ enum Value {
     case double(Double)
     case string(String)
     case list([Value])
+    /// A Python tuple: prints as `(a, b)` and never equals a list.
+    case tuple([Value])
     case dict(ValueDict)
     case namespace(Namespace)
     case callable(Callable)
@@ -38,7 +40,7 @@ enum Value {
         case .int(let i): i != 0
         case .double(let d): d != 0
         case .string(let s): !s.isEmpty
-        case .list(let l): !l.isEmpty
+        case .list(let l), .tuple(let l): !l.isEmpty
         case .dict(let d): !d.isEmpty
         case .namespace, .callable: true
         }
@@ -54,6 +56,7 @@ enum Value {
         case .double: "float"
         case .string: "str"
         case .list: "list"
+        case .tuple: "tuple"
         case .dict: "dict"
         case .namespace: "Namespace"
         case .callable: "function"
@@ -127,7 +130,7 @@ func pyEqual(_ a: Value, _ b: Value) -> Bool {
     case (.none, .none): return true
     case (.undefined, .undefined): return true
     case let (.string(x), .string(y)): return x.utf8.elementsEqual(y.utf8)
-    case let (.list(x), .list(y)): return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
+    case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)): return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
     case let (.dict(x), .dict(y)):
         guard x.count == y.count else { return false }
         for (k, v) in x.items { guard let w = y[k], pyEqual(v, w) else { return false } }
