@@ -8,6 +8,9 @@ struct Parser {
     /// The tags opened and not yet closed: the name and where, for "not closed" errors.
     private var openBlocks: [(String, Int)] = []
     private let endOfTemplate: Int
+    /// Expression nesting, capped so a hostile template cannot overflow the stack.
+    private var depth = 0
+    static let maximumDepth = 200
 
     static func parse(_ segments: [Segment], sourceLength: Int) throws(LocatedError) -> [Node] {
         var p = Parser(segments: segments, endOfTemplate: sourceLength)
@@ -52,6 +55,9 @@ struct Parser {
 
     private mutating func statement() throws(LocatedError) -> Node {
         let keyword = advance()
+        guard openBlocks.count < Parser.maximumDepth else {
+            throw LocatedError(.limit, "blocks nested deeper than \(Parser.maximumDepth)", at: keyword.offset)
+        }
         switch keyword.text {
         case "for": return try forStatement(keyword.offset)
         case "if": return try ifStatement(keyword.offset)
@@ -232,7 +238,16 @@ struct Parser {
         return .tuple(items)
     }
 
+    private mutating func enter() throws(LocatedError) {
+        depth += 1
+        guard depth <= Parser.maximumDepth else {
+            throw LocatedError(.limit, "expression nested deeper than \(Parser.maximumDepth)", at: peek.offset)
+        }
+    }
+
     private mutating func expression() throws(LocatedError) -> Expr {
+        try enter()
+        defer { depth -= 1 }
         var e = try or()
         while peek.isName("if") {
             advance()
@@ -257,7 +272,12 @@ struct Parser {
     }
 
     private mutating func not() throws(LocatedError) -> Expr {
-        if peek.isName("not") { advance(); return .not(try not()) }
+        if peek.isName("not") {
+            advance()
+            try enter()
+            defer { depth -= 1 }
+            return .not(try not())
+        }
         return try compare()
     }
 
@@ -308,6 +328,8 @@ struct Parser {
     }
 
     private mutating func unary(withFilter: Bool = true) throws(LocatedError) -> Expr {
+        try enter()
+        defer { depth -= 1 }
         var e: Expr
         if peek.isOp("-") { let op = advance(); e = .negate(try unary(withFilter: false), offset: op.offset) }
         else if peek.isOp("+") { let op = advance(); e = .plus(try unary(withFilter: false), offset: op.offset) }
