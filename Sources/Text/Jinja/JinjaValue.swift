@@ -28,9 +28,9 @@ public indirect enum JinjaValue: Sendable, Equatable {
         }
     }
 
-    /// Parses JSON text (UTF-8), keeping object key order.
-    public init(json: Data) throws(JSONError) {
-        self = try JSONParser.parse(json)
+    /// Parses JSON text (UTF-8), keeping object key order; `file` names it in errors.
+    public init(json: Data, file: String = "<json>") throws(JSONError) {
+        self = try JinjaJSONReader.parse(json, file: file)
     }
 
     /// A dictionary from ordered pairs.

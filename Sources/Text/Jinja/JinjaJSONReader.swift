@@ -1,14 +1,15 @@
 import Foundation
 
-/// A strict RFC 8259 JSON reader that keeps object key order. Numbers without a fraction or
-/// exponent become `.int` (as Python's json.loads makes int), others `.double`.
-enum JSONParser {
+/// A strict RFC 8259 JSON reader straight to JinjaValue, keeping object key order. Unlike the
+/// Text module's JSONValue (numbers as Double), a number without a fraction or exponent stays
+/// `.int` and one with them `.double`, as Python's json.loads does: templates print `1` and `1.0`.
+enum JinjaJSONReader {
     /// Nesting deeper than this is refused rather than overflowing the stack.
     static let maximumDepth = 512
 
-    static func parse(_ data: Data) throws(JSONError) -> JinjaValue {
+    static func parse(_ data: Data, file: String) throws(JSONError) -> JinjaValue {
         let bytes = [UInt8](data)
-        var reader = Reader(bytes: bytes)
+        var reader = Reader(bytes: bytes, file: file)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.position = 3 }
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
@@ -19,6 +20,7 @@ enum JSONParser {
 
     struct Reader {
         let bytes: [UInt8]
+        let file: String
         var position = 0
 
         func error(_ message: String, at offset: Int? = nil) -> JSONError {
@@ -26,7 +28,7 @@ enum JSONParser {
             var line = 1, lineStart = 0
             for i in 0..<end where bytes[i] == 0x0A { line += 1; lineStart = i + 1 }
             let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).unicodeScalars.count + 1
-            return JSONError(offset: end, line: line, column: column, message: message)
+            return JSONError(file: file, line: line, column: column, offset: end, message: message)
         }
 
         mutating func skipWhitespace() {
@@ -40,7 +42,7 @@ enum JSONParser {
         }
 
         mutating func value(depth: Int) throws(JSONError) -> JinjaValue {
-            guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth) levels") }
+            guard depth < JinjaJSONReader.maximumDepth else { throw error("nesting deeper than \(JinjaJSONReader.maximumDepth) levels") }
             guard position < bytes.count else { throw error("expected a value, found end of input") }
             switch bytes[position] {
             case UInt8(ascii: "{"): return try object(depth: depth)
