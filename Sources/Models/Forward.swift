@@ -159,6 +159,9 @@ extension Engine {
         case .dense(let w, let n, let k):
             BLAS.linear(normed, rows: m, inFeatures: k, weight: w.pointer, outFeatures: n,
                         into: out + shard.vocabularyRange.lowerBound, ldy: config.vocabularySize)
+        case .int4:
+            // The LM head is never quantized by the loaders (AWQ leaves lm_head in float).
+            break
         }
     }
 }
