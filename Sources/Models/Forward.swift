@@ -45,7 +45,7 @@ extension Engine {
     /// device, so with several chunks all devices work at once (a pipeline).
     func runLayerSplit(batch: PackedBatch, x: UnsafeMutablePointer<Float>, cache: KVCache) {
         let n = weights.devices.count
-        let chunkCount = batch.rows >= 16 * n ? 2 * n : 1
+        let chunkCount = batch.rows >= 8 * n ? 2 * n : 1
         let bounds = (0...chunkCount).map { batch.rows * $0 / chunkCount }
         let progress = (0..<n).map { _ in Counter() }
         let progressBox = Box(progress)
