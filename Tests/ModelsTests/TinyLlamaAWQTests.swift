@@ -26,7 +26,14 @@ final class TinyLlamaAWQTests: XCTestCase {
     func check(devices: Int, split: Split) throws {
         guard let dir = try fixture() else { throw XCTSkip("tiny-llama-awq fixture missing") }
         let ref = try reference(dir)
-        let engine = Engine(weights: try ModelLoader.loadHF(directory: dir, devices: devices, split: split))
+        let weights = try ModelLoader.loadHF(directory: dir, devices: devices, split: split)
+        // Through the load cell's artifact: written, then mapped back.
+        let artifact = FileManager.default.temporaryDirectory.appendingPathComponent("cellar-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: artifact, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: artifact) }
+        try EngineArtifact.write(weights, deviceNames: (0..<devices).map { "cpu:\($0)" }, maxContext: 32, to: artifact)
+        let engine = try Engine.open(loadArtifact: artifact)
+        XCTAssertEqual(engine.deviceCount, devices)
         let cache = engine.makeCache(slots: 2, maxContext: 32)
         let t = ref.ids[0].count
         // Sequence 0 whole and sequence 1's first 5 tokens in one batch, then the rest of
