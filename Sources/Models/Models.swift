@@ -1,2 +1,0 @@
-/// The Models module; see README.md and docs/ for what it holds.
-public enum ModelsModule {}
