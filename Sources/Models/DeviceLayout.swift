@@ -30,7 +30,9 @@ public struct DeviceLayout: Sendable {
             }
             let unit = c.awq?.groupSize ?? 8
             if n > 1, c.awq != nil, (c.intermediateSize / n) % unit != 0 || c.intermediateSize % (n * unit) != 0 {
-                throw ModelError("cannot tensor-split: intermediate_size \(c.intermediateSize) / \(n) devices = \(Double(c.intermediateSize) / Double(n)) columns per device, not a multiple of the AWQ group size \(unit) (each device's share of down_proj must hold whole groups); use split = \"layers\"")
+                let share = Double(c.intermediateSize) / Double(n)
+                let shareText = share == share.rounded() ? "\(Int(share))" : "\(share)"
+                throw ModelError("cannot tensor-split over \(n) devices: intermediate_size \(c.intermediateSize) gives each device \(shareText) MLP columns, which is \(share / Double(unit)) AWQ groups of \(unit), and a device's share of down_proj must hold whole groups; use split = \"layers\"")
             }
             if n > 1, c.awq != nil, (c.kvHeads % n != 0 || (c.qDim / n) % unit != 0) {
                 throw ModelError("cannot tensor-split: \(c.heads) heads · \(c.headDim) over \(n) devices do not give each device whole AWQ groups of \(unit) in o_proj; use split = \"layers\"")

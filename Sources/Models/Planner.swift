@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Memory a model needs on each device, worked out from config.json and the tensor headers
 /// alone, before any weight is read.
@@ -113,4 +114,16 @@ public func formatBytes(_ n: Int) -> String {
     var v = Double(n), i = 0
     while abs(v) >= 1024, i < units.count - 1 { v /= 1024; i += 1 }
     return i == 0 ? "\(n) B" : String(format: "%.2f %@", v, units[i])
+}
+
+extension Planner {
+    /// Plans a Hugging Face folder from config.json and the safetensors headers only.
+    public static func plan(modelDirectory dir: URL, devices: [String], split: Split, memoryPerDevice: Int?,
+                            maxContext: Int, batch: Int = 1) throws -> Plan {
+        let config = try ModelConfig.load(directory: dir)
+        let headers = try Checkpoint.headers(directory: dir)
+        let list = headers.names.compactMap { n in headers.tensors[n].map { TensorHeader(name: n, dtype: $0.dtype.rawValue, shape: $0.shape) } }
+        return try plan(config: config, headers: list, devices: devices, split: split, memoryPerDevice: memoryPerDevice,
+                        maxContext: maxContext, batch: batch)
+    }
 }

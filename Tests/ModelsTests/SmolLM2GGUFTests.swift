@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+import Models
+import TestSupport
+
+/// SmolLM2-135M-Instruct loaded straight from its GGUF against llama.cpp's own results on the
+/// same file (Fixtures/smollm2-llamacpp.json, made by scripts/reference/llamacpp_logits.py).
+/// llama.cpp rounds activations to 8 bits, so argmaxes may differ where the top two are close.
+final class SmolLM2GGUFTests: XCTestCase {
+    struct Reference: Decodable {
+        struct Sequence: Decodable { var name: String; var ids: [Int32]; var argmax: [Int32] }
+        struct Greedy: Decodable { var prompt: [Int32]; var continuation: [Int32] }
+        var sequences: [Sequence]
+        var greedy: [Greedy]
+    }
+
+    nonisolated(unsafe) static var engine: Engine?
+
+    func load() throws -> (Engine, Reference) {
+        guard let gguf = try Fixtures.optional(Fixtures.smolGGUF) else { throw XCTSkip("SmolLM2 GGUF missing") }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/smollm2-llamacpp.json")
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+        if Self.engine == nil { Self.engine = Engine(weights: try ModelLoader.loadGGUF(gguf)) }
+        return (Self.engine!, reference)
+    }
+
+    func testArgmaxAgreesWithLlamaCpp() throws {
+        let (engine, reference) = try load()
+        // Both sequences in one batched prefill.
+        let cache = engine.makeCache(slots: reference.sequences.count, maxContext: 2048)
+        let inputs = reference.sequences.enumerated().map { SequenceInput(slot: $0.offset, tokens: $0.element.ids) }
+        let logits = try engine.forward(inputs, cache: cache, logits: .all)
+        let vocab = engine.config.vocabularySize
+        var row = 0
+        for s in reference.sequences {
+            var agree = 0
+            for i in 0..<s.ids.count {
+                let r = logits[((row + i) * vocab)..<((row + i + 1) * vocab)]
+                if Int32(r.indices.max { r[$0] < r[$1] }! - r.startIndex) == s.argmax[i] { agree += 1 }
+            }
+            row += s.ids.count
+            let rate = Double(agree) / Double(s.ids.count)
+            XCTAssertGreaterThanOrEqual(rate, 0.97, "\(s.name): argmax agrees at \(agree) of \(s.ids.count) positions")
+            print("\(s.name): argmax agreement \(agree)/\(s.ids.count)")
+        }
+    }
+
+    func testGreedyContinuationsMatchLlamaCpp() throws {
+        let (engine, reference) = try load()
+        let n = reference.greedy.count
+        let cache = engine.makeCache(slots: n, maxContext: 256)
+        // All prompts prefilled together, then decoded together one token per step.
+        var next = try engine.forward(reference.greedy.enumerated().map { SequenceInput(slot: $0.offset, tokens: $0.element.prompt) },
+                                      cache: cache, logits: .last)
+        var produced = Array(repeating: [Int32](), count: n)
+        let vocab = engine.config.vocabularySize
+        for _ in 0..<20 {
+            var inputs: [SequenceInput] = []
+            for s in 0..<n {
+                let r = next[(s * vocab)..<((s + 1) * vocab)]
+                let token = Int32(r.indices.max { r[$0] < r[$1] }! - r.startIndex)
+                produced[s].append(token)
+                inputs.append(SequenceInput(slot: s, tokens: [token]))
+            }
+            next = try engine.forward(inputs, cache: cache, logits: .last)
+        }
+        for (s, g) in reference.greedy.enumerated() {
+            XCTAssertEqual(produced[s], g.continuation, "prompt \(s)")
+        }
+    }
+}
