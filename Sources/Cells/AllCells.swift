@@ -6,6 +6,8 @@ public let allCellKinds: [any Cell.Type] = [
     ImportCell.self,
     QuantizeCell.self,
     PromptCell.self,
+    WriteCell.self,
+    EvalCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)
