@@ -26,7 +26,7 @@ enum TokenizerCorpus {
                              "\u{2003}", "\u{85}", "\u{2028}", "\r", "        ", "\n\n\n  "]
     static let specials = ["<|endoftext|>", "<s>", "</s>", "<unk>", "<|im_start|>", "<|im_end|>", "[INST]", "[/INST]",
                            "<|assistant|>", "<|user|>", "<|end|>", "<|system|>", ">>TITLE<<", "<|padding|>", "<repo_name>",
-                           "[TOOL_CALLS]", "<|placeholder1|>"]
+                           "[TOOL_CALLS]", "<|placeholder1|>", "<mask>", " <mask> "]
     static let emoji = ["👨‍👩‍👧‍👦", "🏳️‍🌈", "👍🏽", "❤️", "🧑‍💻", "😀", "🇫🇷", "👩🏾‍🔬", "🤖", "#️⃣"]
     static let scripts = ["日本語のテキスト", "中文字符测试", "한국어 문장", "مرحبا بالعالم", "١٢٣٤٥ ٦٧٨", "Привет, мир!",
                           "Γειά σου κόσμε", "שלום עולם", "नमस्ते दुनिया", "ภาษาไทย", "e\u{301}te\u{301}", "A\u{30A}ngstro\u{308}m",

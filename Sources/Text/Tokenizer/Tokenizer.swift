@@ -41,6 +41,21 @@ public final class Tokenizer: Sendable {
                                     normalized: item["normalized"]?.bool ?? !(item["special"]?.bool ?? false),
                                     singleWord: item["single_word"]?.bool ?? false))
         }
+        // tokenizers gives an added token the id its content has in the vocabulary, else the
+        // next free id, whatever the file says; a consistent file is unaffected.
+        var assigned: [[UInt8]: Int32] = [:]
+        var highest: Int32? = nil
+        let vocabularyCount = Int32(model.vocabulary.count)
+        for i in added.indices {
+            let key = Array(added[i].content.utf8)
+            let id: Int32
+            if let known = assigned[key] ?? model.vocabulary[key] { id = known } else if let h = highest {
+                id = (h >= vocabularyCount || vocabularyCount == 0) ? h + 1 : vocabularyCount
+            } else { id = vocabularyCount }
+            added[i].id = id
+            assigned[key] = id
+            highest = max(highest ?? id, id)
+        }
         try self.init(model: model, normalizer: normalizer,
                       preTokenizer: try PreTokenizer.parse(json["pre_tokenizer"] ?? .null, file: file, place: "pre_tokenizer"),
                       postProcessor: try PostProcessor.parse(json["post_processor"] ?? .null, file: file, place: "post_processor"),
