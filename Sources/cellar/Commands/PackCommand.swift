@@ -60,7 +60,7 @@ struct PackCommand: Command {
             \(cellar) run \(recipe)          # every cell is cached: nothing is recomputed
 
         \(withBinary ? "`bin/cellar` is a Linux x86-64 build with the Swift standard library linked statically; it needs\nonly glibc, libarchive and OpenBLAS (apt-get install libarchive13 libopenblas0)." : "Install cellar first (this package was made without --with-binary).")
-        \(withInputs ? "The recipe's input files are included, so changed cells can rerun too." : "The recipe's input files are not included (made without --with-inputs); cached cells do not need them.")
+        \(withInputs ? "The recipe's input files are included, so changed cells can rerun too." : "The recipe's input files are not included (made without --with-inputs): put them back at the\npaths the recipe names before 'cellar run' (it hashes them to find the cached cells).")
 
         """
     }
