@@ -59,7 +59,7 @@ struct PackCommand: Command {
             \(cellar) verify \(manifest)     # re-hash every output against the manifest
             \(cellar) run \(recipe)          # every cell is cached: nothing is recomputed
 
-        \(withBinary ? "`bin/cellar` is a Linux x86-64 build with the Swift standard library linked statically; it needs\nonly glibc, libarchive and OpenBLAS (apt-get install libarchive13 libopenblas0)." : "Install cellar first (this package was made without --with-binary).")
+        \(withBinary ? "`bin/cellar` is a Linux x86-64 build with the Swift standard library linked statically; it needs\nonly the system's C and C++ runtimes, libarchive and OpenBLAS (apt-get install libarchive13 libopenblas0)." : "Install cellar first (this package was made without --with-binary).")
         \(withInputs ? "The recipe's input files are included, so changed cells can rerun too." : "The recipe's input files are not included (made without --with-inputs): put them back at the\npaths the recipe names before 'cellar run' (it hashes them to find the cached cells).")
 
         """
