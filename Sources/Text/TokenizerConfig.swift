@@ -23,6 +23,11 @@ public struct TokenizerConfig: Sendable {
 
     /// A Hugging Face folder (tokenizer_config.json optional), a tokenizer.json inside one, or a .gguf file.
     public static func load(model: URL) throws -> TokenizerConfig {
+        try load(model: model, deriveAddBOS: true)
+    }
+
+    /// `deriveAddBOS` false skips reading tokenizer.json when the config is silent about BOS.
+    static func load(model: URL, deriveAddBOS: Bool) throws -> TokenizerConfig {
         if isGGUF(model) {
             let gguf = try GGUFFile(model)
             let m = try GGUFTokenizerMetadata(gguf: gguf)
@@ -67,7 +72,7 @@ public struct TokenizerConfig: Sendable {
         }
         if let addBOS {
             config.addBOS = addBOS
-        } else {
+        } else if deriveAddBOS {
             let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
             if FileManager.default.fileExists(atPath: tokenizerURL.path) {
                 let json = try JSONParser.parse(try Data(contentsOf: tokenizerURL), file: tokenizerURL.path)
@@ -112,7 +117,7 @@ extension Tokenizer {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw TokenizerError(file: file.path, place: "", message: "missing (expected a Hugging Face tokenizer.json or a .gguf file)")
         }
-        let config = try TokenizerConfig.load(model: folder)
+        let config = try TokenizerConfig.load(model: folder, deriveAddBOS: false)
         let json = try JSONParser.parse(try Data(contentsOf: file), file: file.path)
         return try Tokenizer(json: json, file: file.path, bosToken: config.bosToken, eosToken: config.eosToken)
     }

@@ -60,6 +60,8 @@ final class GGUFCorruptionTests: XCTestCase {
         try assertFails(b, ["not a GGUF file", "bytes 0-3 are 58 47 55 46"])
         b = valid(); b.bytes[4] = 1
         try assertFails(b, ["version 1", "2 and 3"])
+        b = valid(); b.bytes.replaceSubrange(4..<8, with: [0, 0, 0, 3])
+        try assertFails(b, ["big-endian"])
         b = valid(); b.bytes.replaceSubrange(8..<16, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
         try assertFails(b, ["tensor count at byte 8", "more than the limit"])
         b = valid(); b.bytes.replaceSubrange(16..<24, with: [0, 0, 0, 0, 1, 0, 0, 0])

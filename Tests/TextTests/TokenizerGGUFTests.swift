@@ -29,15 +29,13 @@ final class TokenizerGGUFTests: XCTestCase {
 
         let corpus = TokenizerCorpus.make()
         let reference = try TokenizerParityTests.reference([realJSON.path, written], corpus: corpus)
-        let real = reference[realJSON.path]?["with"]?.array ?? []
-        let realWithout = reference[realJSON.path]?["without"]?.array ?? []
-        let fromWritten = reference[written]?["with"]?.array ?? []
-        XCTAssertEqual(real.count, corpus.count)
+        let real = TokenizerParityTests.Expected(reference[realJSON.path], corpus: corpus)
+        let fromWritten = TokenizerParityTests.Expected(reference[written], corpus: corpus)
+        XCTAssertEqual(real.with.count, corpus.count)
+        XCTAssertEqual(fromWritten.with.count, corpus.count)
         var mismatches = 0
-        for (i, text) in corpus.enumerated() {
-            let expect = real[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
-            let expectWithout = realWithout[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
-            let python = fromWritten[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
+        for (i, text) in corpus.enumerated() where i < real.with.count && i < fromWritten.with.count {
+            let expect = real.with[i], expectWithout = real.without[i], python = fromWritten.with[i]
             let mine = ours.encode(text), mineWithout = ours.encode(text, addSpecialTokens: false)
             if mine != expect || python != expect || mineWithout != expectWithout {
                 mismatches += 1

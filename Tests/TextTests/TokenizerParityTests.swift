@@ -9,6 +9,30 @@ import TestSupport
 final class TokenizerParityTests: XCTestCase {
     static let names = ["gpt2", "gpt-neox-20b", "falcon-7b", "llama-2-7b", "mistral-7b-v0.3", "phi-3-mini-4k-instruct", "smollm2-135m-instruct"]
 
+    /// One tokenizer's reference answers, expanded from the compact form hf_tokenize.py writes.
+    struct Expected {
+        var with: [[Int32]] = []
+        var without: [[Int32]] = []
+        var decoded: [String] = []
+        var skipped: [String] = []
+
+        init(_ json: JSONValue?, corpus: [String]) {
+            let w = json?["with"]?.array ?? [], wo = json?["without"]?.array ?? []
+            let d = json?["decoded"]?.array ?? [], s = json?["skipped"]?.array ?? []
+            guard w.count == corpus.count, wo.count == corpus.count, d.count == corpus.count, s.count == corpus.count else { return }
+            for i in corpus.indices {
+                let ids = w[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
+                with.append(ids)
+                if wo[i].isNull { without.append(ids) }
+                else if let trim = wo[i]["trim"]?.array, trim.count == 2, let k = trim[0].int, let m = trim[1].int, k + m <= ids.count {
+                    without.append(Array(ids[k..<(ids.count - m)]))
+                } else { without.append(wo[i].array?.compactMap { $0.int.map(Int32.init) } ?? []) }
+                decoded.append(d[i].string ?? corpus[i])
+                skipped.append(s[i].string ?? corpus[i])
+            }
+        }
+    }
+
     /// Python's answer for every tokenizer at once (one process, batch encode).
     static func reference(_ paths: [String], corpus: [String]) throws -> JSONValue {
         let script = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("scripts/reference/hf_tokenize.py"), encoding: .utf8)
@@ -31,22 +55,21 @@ final class TokenizerParityTests: XCTestCase {
         for path in paths {
             let name = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
             let tokenizer = try Tokenizer(tokenizerJSON: Data(contentsOf: URL(fileURLWithPath: path)), file: path)
-            guard let ref = reference[path], let with = ref["with"]?.array, let without = ref["without"]?.array,
-                  let decoded = ref["decoded"]?.array, let skipped = ref["skipped"]?.array else { return XCTFail("no reference for \(name)") }
+            let expected = Expected(reference[path], corpus: corpus)
+            guard expected.with.count == corpus.count else { return XCTFail("no reference for \(name)") }
             var failures = 0, roundTrips = 0
             for (i, text) in corpus.enumerated() {
-                let expectWith = with[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
-                let expectWithout = without[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
+                let expectWith = expected.with[i], expectWithout = expected.without[i]
                 let gotWith = tokenizer.encode(text, addSpecialTokens: true)
                 let gotWithout = tokenizer.encode(text, addSpecialTokens: false)
                 let gotDecoded = tokenizer.decode(gotWithout)
-                let expectDecoded = decoded[i].string ?? ""
+                let expectDecoded = expected.decoded[i], expectSkipped = expected.skipped[i]
                 let gotSkipped = tokenizer.decode(gotWith, skipSpecialTokens: true)
                 if gotWith != expectWith || gotWithout != expectWithout || !gotDecoded.utf8.elementsEqual(expectDecoded.utf8)
-                    || !gotSkipped.utf8.elementsEqual((skipped[i].string ?? "").utf8) {
+                    || !gotSkipped.utf8.elementsEqual(expectSkipped.utf8) {
                     failures += 1
                     if failures <= 5 {
-                        XCTFail("\(name) #\(i) \(JSONWriter.quoted(text)):\n ours   \(gotWith)\n theirs \(expectWith)\n decoded ours \(JSONWriter.quoted(gotDecoded)) theirs \(JSONWriter.quoted(expectDecoded))\n skipped ours \(JSONWriter.quoted(gotSkipped)) theirs \(JSONWriter.quoted(skipped[i].string ?? ""))")
+                        XCTFail("\(name) #\(i) \(JSONWriter.quoted(text)):\n ours   \(gotWith)\n theirs \(expectWith)\n decoded ours \(JSONWriter.quoted(gotDecoded)) theirs \(JSONWriter.quoted(expectDecoded))\n skipped ours \(JSONWriter.quoted(gotSkipped)) theirs \(JSONWriter.quoted(expectSkipped))")
                     }
                 }
                 if expectDecoded.utf8.elementsEqual(text.utf8) {

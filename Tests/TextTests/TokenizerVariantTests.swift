@@ -93,18 +93,17 @@ final class TokenizerVariantTests: XCTestCase {
         let reference = try TokenizerParityTests.reference(paths, corpus: corpus)
         for (k, (name, json)) in variants.enumerated() {
             let tokenizer = try Tokenizer(json: json, file: name, bosToken: nil, eosToken: nil)
-            let ref = reference[paths[k]]
-            let with = ref?["with"]?.array ?? [], decoded = ref?["decoded"]?.array ?? []
-            XCTAssertEqual(with.count, corpus.count, name)
+            let expected = TokenizerParityTests.Expected(reference[paths[k]], corpus: corpus)
+            XCTAssertEqual(expected.with.count, corpus.count, name)
             var failures = 0
-            for (i, text) in corpus.enumerated() where i < with.count {
-                let expect = with[i].array?.compactMap { $0.int.map(Int32.init) } ?? []
+            for (i, text) in corpus.enumerated() where i < expected.with.count {
+                let expect = expected.with[i]
                 let got = tokenizer.encode(text)
                 let gotDecoded = tokenizer.decode(tokenizer.encode(text, addSpecialTokens: false))
-                if got != expect || !gotDecoded.utf8.elementsEqual((decoded[i].string ?? "").utf8) {
+                if got != expect || !gotDecoded.utf8.elementsEqual(expected.decoded[i].utf8) {
                     failures += 1
                     if failures <= 3 {
-                        XCTFail("\(name) #\(i) \(JSONWriter.quoted(text)):\n ours   \(got)\n theirs \(expect)\n decoded ours \(JSONWriter.quoted(gotDecoded)) theirs \(JSONWriter.quoted(decoded[i].string ?? ""))")
+                        XCTFail("\(name) #\(i) \(JSONWriter.quoted(text)):\n ours   \(got)\n theirs \(expect)\n decoded ours \(JSONWriter.quoted(gotDecoded)) theirs \(JSONWriter.quoted(expected.decoded[i]))")
                     }
                 }
             }

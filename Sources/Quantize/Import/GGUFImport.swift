@@ -79,7 +79,7 @@ public enum GGUFImport {
         try SafetensorsWriter.write(specs, metadata: ["format": "pt"], to: staging.appendingPathComponent("model.safetensors")) { index, sink in
             let e = entries[index]
             var values = try g.dequantize(e.gguf.name)
-            if let heads = e.permutedHeads { values = LlamaTensorMap.unpermute(values, heads: heads, columns: e.gguf.dimensions[0]) }
+            if let heads = e.permutedHeads { values = GGUFRotaryLayout.unpermuteRows(values, heads: heads, columns: e.gguf.dimensions[0]) }
             switch dtype {
             case .f32:
                 try sink.write(values)

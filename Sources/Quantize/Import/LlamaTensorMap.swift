@@ -63,26 +63,4 @@ enum LlamaTensorMap {
         }
         return out
     }
-
-    /// Undoes llama.cpp's row permutation of Q/K: within each head of `rowsPerHead` rows, stored
-    /// row 2i + j (i < rowsPerHead/2, j ∈ {0, 1}) is Hugging Face row j·rowsPerHead/2 + i.
-    /// `weights` is [heads · rowsPerHead, columns] row-major.
-    static func unpermute(_ weights: [Float], heads: Int, columns: Int) -> [Float] {
-        let rowsPerHead = weights.count / columns / heads, half = rowsPerHead / 2
-        var out = [Float](repeating: 0, count: weights.count)
-        weights.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let o = dst.baseAddress else { return }
-                for head in 0..<heads {
-                    let base = head * rowsPerHead
-                    for i in 0..<half {
-                        for j in 0..<2 {
-                            (o + (base + j * half + i) * columns).update(from: s + (base + 2 * i + j) * columns, count: columns)
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
 }

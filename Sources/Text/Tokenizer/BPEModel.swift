@@ -40,6 +40,10 @@ final class BPEModel: Sendable {
         entries.reserveCapacity(vocab.count)
         for (key, value) in vocab {
             guard let id = value.int, id >= 0, id < Int(Int32.max) else { throw fail("model.vocab[\(JSONWriter.quoted(key))]", "expected a non-negative integer id") }
+            // Ids index a dense table: refuse one far beyond the vocabulary's size.
+            guard id < max(4 * vocab.count, 1 << 16) else {
+                throw fail("model.vocab[\(JSONWriter.quoted(key))]", "id \(id) is far beyond the vocabulary's \(vocab.count) entries")
+            }
             let bytes = Array(key.utf8)
             vocabulary[bytes] = Int32(id)
             entries.append((bytes, Int32(id)))
@@ -107,13 +111,13 @@ final class BPEModel: Sendable {
     /// byte-level character.
     func tokenize(_ word: UnsafeBufferPointer<UInt8>, byteMapped: Bool, scratch: inout BPEScratch, into out: inout [Int32]) {
         if word.isEmpty { return }
-        let cacheable = word.count <= 64
-        if cacheable, let hit = cache.lookup(word, byteMapped) { out.append(contentsOf: hit); return }
+        let key: [UInt8]? = word.count <= 64 ? Array(word) : nil
+        if let key, let hit = cache.lookup(key, byteMapped) { out.append(contentsOf: hit); return }
         let start = out.count
         if ignoreMerges {
             let id: Int32? = byteMapped ? vocabulary[word.flatMap { b in
                 var u: [UInt8] = []; appendUTF8(ByteLevel.byteToScalar[Int(b)], to: &u); return u }] : vocabulary[Array(word)]
-            if let id { out.append(id); if cacheable { cache.store(word, byteMapped, [id]) }; return }
+            if let id { out.append(id); if let key { cache.store(key, byteMapped, [id]) }; return }
         }
         scratch.symbols.removeAll(keepingCapacity: true)
         if byteMapped {
@@ -126,7 +130,7 @@ final class BPEModel: Sendable {
         }
         applyMerges(&scratch)
         out.append(contentsOf: scratch.symbols)
-        if cacheable { cache.store(word, byteMapped, Array(out[start...])) }
+        if let key { cache.store(key, byteMapped, Array(out[start...])) }
     }
 
     /// Characters to ids, with byte fallback and (fused) unknowns exactly as tokenizers does it.
@@ -244,14 +248,12 @@ final class WordCache: @unchecked Sendable {
     private var mappedEntries: [[UInt8]: [Int32]] = [:]
     static let capacity = 20_000
 
-    func lookup(_ word: UnsafeBufferPointer<UInt8>, _ byteMapped: Bool) -> [Int32]? {
-        let key = Array(word)
+    func lookup(_ key: [UInt8], _ byteMapped: Bool) -> [Int32]? {
         lock.lock(); defer { lock.unlock() }
         return byteMapped ? mappedEntries[key] : entries[key]
     }
 
-    func store(_ word: UnsafeBufferPointer<UInt8>, _ byteMapped: Bool, _ ids: [Int32]) {
-        let key = Array(word)
+    func store(_ key: [UInt8], _ byteMapped: Bool, _ ids: [Int32]) {
         lock.lock(); defer { lock.unlock() }
         if byteMapped {
             if mappedEntries.count < WordCache.capacity { mappedEntries[key] = ids }
