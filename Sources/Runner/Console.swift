@@ -113,6 +113,8 @@ extension RunResult {
             "recipe": .string(p.recipe.name),
             "manifest": manifestWritten ? .string(manifestURL.path) : .null,
             "root_digest": .string(p.rootDigest.description),
+            "report": reportURL.map { .string($0.path) } ?? .null,
+            "exported": .array(exported.map { .string($0) }),
             "cells": .array(p.cells.map { c in
                 .object([
                     "id": .string(c.id), "kind": .string(c.kind), "status": .string(c.status.rawValue),

@@ -87,7 +87,7 @@ extension Interpreter {
                 throw LocatedError(.runtime, "from_json expects a string holding JSON, got \(value.typeName)", at: offset)
             }
             do { return Value(try JinjaValue(json: Data(json.utf8), file: "from_json")) } catch {
-                throw LocatedError(.runtime, "from_json: not valid JSON (\(error.message) at character \(error.offset + 1))", at: offset)
+                throw LocatedError(.runtime, "from_json: not valid JSON (\(error.message) at column \(error.column))", at: offset)
             }
         case "join":
             let separator = try stringArg(0, "d") ?? ""
