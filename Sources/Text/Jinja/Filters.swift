@@ -15,11 +15,9 @@ extension Interpreter {
     }
 
     func callFilter(_ name: String, _ value: Value, _ positional: [Value], _ keyword: [(String, Value)], at offset: Int) throws(LocatedError) -> Value {
-        /// The argument at `index` or named `key`, if given.
-        func arg(_ index: Int, _ key: String) -> Value? {
-            if index < positional.count { return positional[index] }
-            return keyword.first { $0.0 == key }?.1
-        }
+        let bound = try bind(name, positional, keyword, at: offset)
+        /// The argument named `key` (given by position or keyword), if given.
+        func arg(_ index: Int, _ key: String) -> Value? { bound[key] }
         func text() -> String { PythonFormat.str(value) }
         func items() throws(LocatedError) -> [Value] { try iterate(value, at: offset) }
         func stringArg(_ index: Int, _ key: String) throws(LocatedError) -> String? {
@@ -30,13 +28,13 @@ extension Interpreter {
         }
         func attributeGetter(_ path: String?) -> (Value) throws(LocatedError) -> Value {
             guard let path else { return { v in v } }
-            let parts = path.split(separator: ".").map(String.init)
+            // jinja2's make_attrgetter: each dotted part looked up in turn; digits index.
+            let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             return { [unowned self] v throws(LocatedError) in
                 var cur = v
                 for p in parts {
-                    if let i = Int(p), case .list = cur { cur = try self.item(cur, .int(i), at: offset) }
+                    if let i = Int(p) { cur = try self.item(cur, .int(i), at: offset) }
                     else { cur = try self.item(cur, .string(p), at: offset) }
-                    if cur.isUndefined { return cur }
                 }
                 return cur
             }
@@ -74,10 +72,10 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "tojson: indent must be an integer or a string", at: offset)
             }
             var separators: (String, String)?
-            if let pair = keyword.first(where: { $0.0 == "separators" })?.1.elements, pair.count == 2,
+            if let pair = arg(2, "separators")?.elements, pair.count == 2,
                case .string(let a) = pair[0], case .string(let b) = pair[1] { separators = (a, b) }
-            let sortKeys = keyword.first { $0.0 == "sort_keys" }?.1.truthy ?? false
-            let ascii = keyword.first { $0.0 == "ensure_ascii" }?.1.truthy ?? false
+            let sortKeys = arg(3, "sort_keys")?.truthy ?? false
+            let ascii = arg(0, "ensure_ascii")?.truthy ?? false
             return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: sortKeys, ensureASCII: ascii).encode(value, at: offset))
         case "join":
             let separator = try stringArg(0, "d") ?? ""
@@ -192,8 +190,8 @@ extension Interpreter {
             if case .string(let s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
             return .list(try items().reversed())
         case "sort", "unique", "min", "max":
-            let caseSensitive = keyword.first { $0.0 == "case_sensitive" }?.1.truthy ?? false
-            let get = attributeGetter(keyword.first { $0.0 == "attribute" }.map { PythonFormat.str($0.1) })
+            let caseSensitive = arg(1, "case_sensitive")?.truthy ?? false
+            let get = attributeGetter(arg(2, "attribute").map { PythonFormat.str($0) })
             func key(_ v: Value) throws(LocatedError) -> Value {
                 let k = try get(v)
                 if !caseSensitive, case .string(let s) = k { return .string(StringBytes.lower(s)) }
@@ -341,6 +339,37 @@ extension Interpreter {
         default:
             throw LocatedError(.syntax, "no filter named '\(name)'", at: offset)
         }
+    }
+
+    /// Each filter's parameters after the value, as jinja2 (and transformers' tojson) declares
+    /// them; nil = takes any arguments.
+    static let signatures: [String: [String]] = [
+        "trim": ["chars"], "upper": [], "lower": [], "title": [], "capitalize": [], "length": [], "count": [],
+        "tojson": ["ensure_ascii", "indent", "separators", "sort_keys"], "join": ["d", "attribute"],
+        "replace": ["old", "new", "count"], "default": ["default_value", "boolean"], "d": ["default_value", "boolean"],
+        "first": [], "last": [], "items": [], "list": [], "string": [], "int": ["default", "base"], "float": ["default"],
+        "abs": [], "round": ["precision", "method"], "reverse": [], "sort": ["reverse", "case_sensitive", "attribute"],
+        "unique": ["case_sensitive", "attribute"], "min": ["case_sensitive", "attribute"], "max": ["case_sensitive", "attribute"],
+        "sum": ["attribute", "start"], "safe": [], "escape": [], "e": [], "forceescape": [],
+        "indent": ["width", "first", "blank"], "wordcount": [], "batch": ["linecount", "fill_with"], "center": ["width"],
+        "dictsort": ["case_sensitive", "by", "reverse"], "attr": ["name"], "pprint": [], "striptags": [],
+        "truncate": ["length", "killwords", "end", "leeway"],
+    ]
+
+    /// Arguments by parameter name; unknown keywords and extra positionals fail as in Python.
+    private func bind(_ name: String, _ positional: [Value], _ keyword: [(String, Value)], at offset: Int) throws(LocatedError) -> [String: Value] {
+        guard let parameters = Interpreter.signatures[name] else { return [:] }
+        guard positional.count <= parameters.count else {
+            throw LocatedError(.runtime, "filter '\(name)' takes at most \(parameters.count) argument(s), \(positional.count) given", at: offset)
+        }
+        var bound: [String: Value] = [:]
+        for (p, v) in zip(parameters, positional) { bound[p] = v }
+        for (k, v) in keyword {
+            guard parameters.contains(k) else { throw LocatedError(.runtime, "filter '\(name)' got an unexpected keyword argument '\(k)'", at: offset) }
+            guard bound[k] == nil else { throw LocatedError(.runtime, "filter '\(name)' got multiple values for argument '\(k)'", at: offset) }
+            bound[k] = v
+        }
+        return bound
     }
 
     /// jinja2's `title` filter: capitalizes after `-`, whitespace and opening brackets.

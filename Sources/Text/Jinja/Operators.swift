@@ -133,7 +133,9 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "unsupported format character '\(conversion)'", at: offset)
             }
         }
-        guard values.isEmpty || !(args.isTuple) else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
+        // Python tolerates unused arguments only when the argument is a mapping.
+        let isMapping: Bool = { if case .dict = args { true } else { false } }()
+        guard values.isEmpty || isMapping else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
         return out
     }
 

@@ -10,7 +10,7 @@ enum PythonFormat {
 
     static func repr(_ v: Value) -> String {
         switch v {
-        case .undefined: ""
+        case .undefined: "Undefined"
         case .none: "None"
         case .bool(let b): b ? "True" : "False"
         case .int(let i): String(i)

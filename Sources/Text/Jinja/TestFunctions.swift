@@ -20,6 +20,12 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "test '\(name)' needs an integer, got \(v.typeName)", at: offset)
             }
         }
+        let unary: Set<String> = ["defined", "undefined", "none", "string", "mapping", "iterable", "sequence", "number",
+                                  "integer", "float", "boolean", "true", "false", "odd", "even", "lower", "upper", "callable",
+                                  "escaped", "filter", "test"]
+        if unary.contains(name), !args.isEmpty || !kwargs.isEmpty {
+            throw LocatedError(.runtime, "test_\(name)() takes 1 positional argument but \(1 + args.count + kwargs.count) were given", at: offset)
+        }
         switch name {
         case "defined": return !v.isUndefined
         case "undefined": return v.isUndefined
