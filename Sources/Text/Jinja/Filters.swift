@@ -44,7 +44,6 @@ extension Interpreter {
             guard case .string(let test) = positional[argsFrom] else {
                 throw LocatedError(.runtime, "filter '\(name)': the test name must be a string", at: offset)
             }
-            guard Interpreter.testNames.contains(test) else { throw LocatedError(.syntax, "no test named '\(test)'", at: offset) }
             let rest = Array(positional[(argsFrom + 1)...])
             return { [unowned self] v throws(LocatedError) in try self.runTest(test, v, rest, [], at: offset) }
         }
@@ -128,7 +127,6 @@ extension Interpreter {
                 return .list(out)
             }
             guard case .string(let filter)? = positional.first else { throw LocatedError(.runtime, "map needs a filter name or attribute=", at: offset) }
-            guard Interpreter.filterNames.contains(filter) else { throw LocatedError(.syntax, "no filter named '\(filter)'", at: offset) }
             let rest = Array(positional.dropFirst())
             for item in try items() { out.append(try callFilter(filter, item, rest, keyword, at: offset)) }
             return .list(out)

@@ -180,6 +180,7 @@ struct Parser {
             needBar = true
             let at = peek.offset
             let name = try expectIdentifier()
+            try checkFilter(name, at)
             let args = peek.isOp("(") ? try callArguments() : Arguments()
             filters.append((name, args, at))
         }
@@ -354,7 +355,7 @@ struct Parser {
             while peek.kind == .string { s += advance().text }
             return .literal(.string(s))
         case .integer:
-            guard let i = Int(t.text) else { throw LocatedError(.syntax, "integer literal \(t.text) is too large", at: t.offset) }
+            guard let i = Int(t.text) ?? integerWithPrefix(t.text) else { throw LocatedError(.syntax, "integer literal \(t.text) is too large", at: t.offset) }
             return .literal(.int(i))
         case .float:
             return .literal(.double(Double(t.text) ?? .infinity))
@@ -389,6 +390,15 @@ struct Parser {
         case .end: break
         }
         throw LocatedError(.syntax, "unexpected \(t.describe)", at: t.offset)
+    }
+
+    /// `0x1F`, `0o17`, `0b101`.
+    private func integerWithPrefix(_ text: String) -> Int? {
+        let lower = text.lowercased()
+        for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) {
+            return Int(lower.dropFirst(2), radix: radix)
+        }
+        return nil
     }
 
     private mutating func postfix(_ base: Expr) throws(LocatedError) -> Expr {
@@ -436,6 +446,7 @@ struct Parser {
                 advance()
                 let at = peek.offset
                 let name = try dottedName()
+                try checkFilter(name, at)
                 let args = peek.isOp("(") ? try callArguments() : Arguments()
                 e = .filter(e, name: name, args, offset: at)
             } else if peek.isName("is") {
@@ -444,6 +455,7 @@ struct Parser {
                 if peek.isName("not") { advance(); negated = true }
                 let at = peek.offset
                 let name = try dottedName()
+                guard Interpreter.testNames.contains(name) else { throw LocatedError(.syntax, "no test named '\(name)'", at: at) }
                 var args = Arguments()
                 if peek.isOp("(") { args = try callArguments() }
                 else if [.string, .integer, .float].contains(peek.kind) || (peek.kind == .name && !["else", "or", "and"].contains(peek.text))
@@ -457,6 +469,11 @@ struct Parser {
                 e = .call(e, try callArguments(), offset: at)
             } else { return e }
         }
+    }
+
+    /// jinja2 rejects an unknown filter when compiling, even in a branch never taken.
+    private func checkFilter(_ name: String, _ at: Int) throws(LocatedError) {
+        guard Interpreter.filterNames.contains(name) else { throw LocatedError(.syntax, "no filter named '\(name)'", at: at) }
     }
 
     private mutating func dottedName() throws(LocatedError) -> String {

@@ -26,6 +26,11 @@ extension Interpreter {
         if unary.contains(name), !args.isEmpty || !kwargs.isEmpty {
             throw LocatedError(.runtime, "test_\(name)() takes 1 positional argument but \(1 + args.count + kwargs.count) were given", at: offset)
         }
+        let binary: Set<String> = ["divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt",
+                                   "greaterthan", ">", "ge", ">=", "in", "sameas"]
+        if binary.contains(name), args.count + kwargs.count != 1 {
+            throw LocatedError(.runtime, "\(name) expected 2 arguments, got \(1 + args.count + kwargs.count)", at: offset)
+        }
         switch name {
         case "defined": return !v.isUndefined
         case "undefined": return v.isUndefined
@@ -35,7 +40,8 @@ extension Interpreter {
         case "iterable":
             switch v { case .string, .list, .tuple, .dict, .undefined, .namespace: return true; default: return false }
         case "sequence":
-            switch v { case .string, .list, .tuple, .dict: return true; default: return false }
+            // Undefined has __len__ and __getitem__, so jinja2 calls it a sequence.
+            switch v { case .string, .list, .tuple, .dict, .undefined: return true; default: return false }
         case "number": return numeric(v) != nil
         case "integer": if case .int = v { return true }; return false
         case "float": if case .double = v { return true }; return false
