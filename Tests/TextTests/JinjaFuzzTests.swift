@@ -44,7 +44,7 @@ final class JinjaFuzzTests: XCTestCase {
         variables["bos_token"] = .string("<s>")
         variables["eos_token"] = .string("</s>")
         variables["tools"] = JinjaValue.none
-        let count = Int(ProcessInfo.processInfo.environment["JINJA_FUZZ_COUNT"] ?? "") ?? 800
+        let count = Int(ProcessInfo.processInfo.environment["JINJA_FUZZ_COUNT"] ?? "") ?? 1500
         let cases = (0..<count).map { _ in JinjaReference.Case(template: mutate(r.pick(seeds), &r), variables: variables) }
         guard let reference = try JinjaReference.render(cases) else { throw XCTSkip("jinja2 not available") }
         var mismatches = 0

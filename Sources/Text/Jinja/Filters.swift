@@ -58,6 +58,7 @@ extension Interpreter {
             switch value {
             case .string(let s): return .int(s.unicodeScalars.count)
             case .list(let l), .tuple(let l): return .int(l.count)
+            case .lazy(let l) where !l.kind.isGenerator: return .int(l.items.count)
             case .dict(let d): return .int(d.count)
             case .undefined: return .int(0)
             default: throw LocatedError(.runtime, "object of type '\(value.typeName)' has no len()", at: offset)
@@ -96,11 +97,14 @@ extension Interpreter {
             return try items().first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
         case "last":
             if case .undefined = value { return value }
+            if case .lazy(let l) = value, l.kind.isGenerator {
+                throw LocatedError(.runtime, "'\(l.kind.rawValue)' object is not reversible", at: offset)
+            }
             return try items().last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
         case "items":
             switch value {
-            case .dict(let d): return .list(d.items.map { .tuple([$0.0, $0.1]) })
-            case .undefined: return .list([])
+            case .dict(let d): return .lazy(LazySequence(.generator, d.items.map { .tuple([$0.0, $0.1]) }))
+            case .undefined: return .lazy(LazySequence(.generator, []))
             default: throw LocatedError(.runtime, "Can only get item pairs from a mapping.", at: offset)
             }
         case "selectattr", "rejectattr":
@@ -109,12 +113,12 @@ extension Interpreter {
             let test = try testSelector(1)
             var out: [Value] = []
             for item in try items() where try test(try get(item)) == (name == "selectattr") { out.append(item) }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "select", "reject":
             let test = try testSelector(0)
             var out: [Value] = []
             for item in try items() where try test(item) == (name == "select") { out.append(item) }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "map":
             var out: [Value] = []
             if let attribute = keyword.first(where: { $0.0 == "attribute" })?.1 {
@@ -124,12 +128,12 @@ extension Interpreter {
                     let v = try get(item)
                     out.append(v.isUndefined ? fallback ?? v : v)
                 }
-                return .list(out)
+                return .lazy(LazySequence(.generator, out))
             }
             guard case .string(let filter)? = positional.first else { throw LocatedError(.runtime, "map needs a filter name or attribute=", at: offset) }
             let rest = Array(positional.dropFirst())
             for item in try items() { out.append(try callFilter(filter, item, rest, keyword, at: offset)) }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "list": return .list(try items())
         case "string": return .string(text())
         case "int":
@@ -186,6 +190,9 @@ extension Interpreter {
             }
         case "reverse":
             if case .string(let s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
+            if case .list(let l) = value { return .lazy(LazySequence(.reversed, l.reversed())) }
+            if case .tuple(let l) = value { return .lazy(LazySequence(.reversed, l.reversed())) }
+            if case .lazy(let l) = value, !l.kind.isGenerator { return .lazy(LazySequence(.reversed, l.items.reversed())) }
             return .list(try items().reversed())
         case "sort", "unique", "min", "max":
             let caseSensitive = arg(1, "case_sensitive")?.truthy ?? false
@@ -203,7 +210,7 @@ extension Interpreter {
                     let k = try key(item)
                     if !seen.contains(where: { pyEqual($0, k) }) { seen.append(k); out.append(item) }
                 }
-                return .list(out)
+                return .lazy(LazySequence(.generator, out))
             }
             var keyed: [(Value, Value)] = []
             for item in list { keyed.append((try key(item), item)) }
@@ -224,6 +231,7 @@ extension Interpreter {
                 for k in keyed.dropFirst() where try order(k.0, best.0, .gt, at: offset) > 0 { best = k }
                 return best.1
             }
+            if let r = arg(0, "reverse"), numeric(r) == nil { throw operandError("'\(r.typeName)' object cannot be interpreted as an integer", r, at: offset) }
             let reverse = arg(0, "reverse")?.truthy ?? false
             if reverse {
                 let desc = indexed.sorted { a, b in
@@ -255,9 +263,11 @@ extension Interpreter {
         case "indent":
             var indentation = "    "
             switch arg(0, "width") {
-            case .int(let n)?: indentation = String(repeating: " ", count: max(0, n))
             case .string(let s)?: indentation = s
-            default: break
+            case let w?:
+                guard case .int(let n)? = numeric(w) else { throw operandError("can't multiply sequence by non-int of type '\(w.typeName)'", w, at: offset) }
+                indentation = String(repeating: " ", count: max(0, n))
+            case nil: break
             }
             let first = arg(1, "first")?.truthy ?? false
             let blank = arg(2, "blank")?.truthy ?? false
@@ -270,7 +280,15 @@ extension Interpreter {
                 if !rest.isEmpty { result += "\n" + rest.map { $0.isEmpty ? $0 : indentation + $0 }.joined(separator: "\n") }
             }
             return .string(first ? indentation + result : result)
-        case "wordcount": return .int(StringBytes.split(text(), nil).count)
+        case "wordcount":
+            // Runs of Python's \w: letters, digits and the underscore.
+            var words = 0, inWord = false
+            for u in text().unicodeScalars {
+                let isWord = u == "_" || u.properties.isAlphabetic || u.properties.numericType != nil
+                if isWord && !inWord { words += 1 }
+                inWord = isWord
+            }
+            return .int(words)
         case "center":
             var width = 80
             if case .int(let w)? = arg(0, "width") { width = w }
@@ -293,7 +311,7 @@ extension Interpreter {
                 if let fill { while row.count < size { row.append(fill) } }
                 out.append(.list(row))
             }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "dictsort":
             guard case .dict(let d) = value else { throw LocatedError(.runtime, "dictsort needs a mapping", at: offset) }
             let caseSensitive = arg(0, "case_sensitive")?.truthy ?? false
@@ -335,7 +353,7 @@ extension Interpreter {
             }
             return .string(head + end)
         default:
-            throw LocatedError(.syntax, "no filter named '\(name)'", at: offset)
+            throw LocatedError(.runtime, "no filter named '\(name)' found", at: offset)
         }
     }
 

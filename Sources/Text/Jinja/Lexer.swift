@@ -169,6 +169,8 @@ struct Lexer {
 
     /// The text up to `{% endraw %}`, with the same whitespace rules as any block tag.
     private mutating func raw(from start: Int, opener: Int) throws(LocatedError) {
+        // jinja2 quirk: a `raw` tag that ends the template is no error.
+        if start >= source.count { position = start; return }
         var i = start
         while i + 1 < source.count {
             if source[i] == UInt8(ascii: "{"), source[i + 1] == UInt8(ascii: "%") {

@@ -38,7 +38,7 @@ extension Interpreter {
         case "string": if case .string = v { return true }; return false
         case "mapping": if case .dict = v { return true }; return false
         case "iterable":
-            switch v { case .string, .list, .tuple, .dict, .undefined, .namespace: return true; default: return false }
+            switch v { case .string, .list, .tuple, .dict, .undefined, .namespace, .lazy: return true; default: return false }
         case "sequence":
             // Undefined has __len__ and __getitem__, so jinja2 calls it a sequence.
             switch v { case .string, .list, .tuple, .dict, .undefined: return true; default: return false }
@@ -74,11 +74,13 @@ extension Interpreter {
             }
         case "lower": if case .string(let s) = v { return s == StringBytes.lower(s) }; return false
         case "upper": if case .string(let s) = v { return s == StringBytes.upper(s) }; return false
-        case "callable": if case .callable = v { return true }; return false
+        case "callable":
+            // Undefined defines __call__ (that fails), so Python's callable() says True.
+            switch v { case .callable, .undefined: return true; default: return false }
         case "escaped": return false
         case "filter": if case .string(let s) = v { return Interpreter.filterNames.contains(s) }; return false
         case "test": if case .string(let s) = v { return Interpreter.testNames.contains(s) }; return false
-        default: throw LocatedError(.syntax, "no test named '\(name)'", at: offset)
+        default: throw LocatedError(.runtime, "no test named '\(name)' found", at: offset)
         }
     }
 }
