@@ -57,11 +57,12 @@ final class Interpreter {
             case .forLoop(let loop): try runLoop(loop, scope)
             case .set(let target, let e, let offset): try assign(target, try evaluate(e, scope), scope, offset)
             case .setBlock(let target, let filters, let body, let offset):
-                var value = Value.string(try capture(body, scope))
+                // The body runs in a frame of its own: what it sets stays inside.
+                var value = Value.string(try capture(body, Scope(parent: scope)))
                 for (name, args, at) in filters { value = try applyFilter(name, value, args, scope, at) }
                 try assign(target, value, scope, offset)
             case .filterBlock(let filters, let body):
-                var value = Value.string(try capture(body, scope))
+                var value = Value.string(try capture(body, Scope(parent: scope)))
                 for (name, args, at) in filters { value = try applyFilter(name, value, args, scope, at) }
                 try write(PythonFormat.str(value), at: 0)
             case .macro(let m): scope.assign(m.name, .callable(makeMacro(m, scope)))
@@ -193,7 +194,7 @@ final class Interpreter {
                 if let defaultValue { frame.assign(name, try self.evaluate(defaultValue, frame)) }
                 else { frame.assign(name, .undefined(Undefined(hint: "parameter '\(name)' was not provided"))) }
             }
-            for (name, _) in kwargs where !m.parameters.contains(where: { $0.0 == name }) {
+            for (name, _) in kwargs where !m.parameters.dropFirst(args.count).contains(where: { $0.0 == name }) {
                 throw LocatedError(.runtime, "macro '\(m.name)' takes no keyword argument '\(name)'", at: offset)
             }
             let savedLoopDepth = self.loopDepth

@@ -135,7 +135,7 @@ extension Interpreter {
         }
         // Python tolerates unused arguments only when the argument is a mapping.
         // (Python's test is "has __getitem__ and is not a tuple or str": dicts and lists.)
-        let isMapping: Bool = { switch args { case .dict, .list: true; default: false } }()
+        let isMapping: Bool = { switch args { case .dict, .list, .undefined: true; default: false } }()
         guard values.isEmpty || isMapping else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
         return out
     }
