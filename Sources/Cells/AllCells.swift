@@ -2,6 +2,7 @@ import CellKit
 
 /// Every cell kind a recipe may name. One line per kind; each kind lives in its own file.
 public let allCellKinds: [any Cell.Type] = [
+    ImportCell.self,
     LoadCell.self,
 ]
 

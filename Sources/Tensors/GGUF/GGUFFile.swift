@@ -29,9 +29,13 @@ public final class GGUFFile: @unchecked Sendable {
         var cursor = GGUFCursor(bytes: mapped.bytes, file: path, position: 0)
         let magic = try cursor.read(UInt32.self, "the magic number")
         guard magic == 0x4655_4747 else {
-            throw GGUFError(file: path, "is not a GGUF file (magic at byte 0 is 0x\(String(magic, radix: 16)), expected \"GGUF\")")
+            let shown = (0..<4).map { String(format: "%02x", UInt8(truncatingIfNeeded: magic >> (8 * $0))) }.joined(separator: " ")
+            throw GGUFError(file: path, "is not a GGUF file (bytes 0-3 are \(shown), expected \"GGUF\" = 47 47 55 46)")
         }
         let v = try cursor.read(UInt32.self, "the version")
+        if v.byteSwapped == 2 || v.byteSwapped == 3 {
+            throw GGUFError(file: path, "is a big-endian GGUF (version bytes at byte 4 are swapped); only little-endian files are supported")
+        }
         guard v == 2 || v == 3 else { throw GGUFError(file: path, "has GGUF version \(v) at byte 4; only versions 2 and 3 are supported") }
         version = Int(v)
         // Each tensor info takes at least 24 bytes and each metadata entry 13, which bounds the
