@@ -4,6 +4,7 @@ import CellKit
 public let allCellKinds: [any Cell.Type] = [
     ImportCell.self,
     LoadCell.self,
+    QuantizeCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)

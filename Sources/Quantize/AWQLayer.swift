@@ -1,0 +1,139 @@
+/// One decoder layer's full-precision weights, named as in a Hugging Face Llama-family
+/// checkpoint relative to `model.layers.N.` ("self_attn.q_proj.weight", "mlp.up_proj.weight",
+/// "input_layernorm.weight", optional "self_attn.q_proj.bias"...). Linear weights are W [out, in].
+public struct LayerWeights: Sendable {
+    public var tensors: [String: [Float]]
+    public var shapes: [String: [Int]]
+    public init(tensors: [String: [Float]] = [:], shapes: [String: [Int]] = [:]) {
+        self.tensors = tensors; self.shapes = shapes
+    }
+
+    func tensor(_ name: String) throws(QuantizeError) -> [Float] {
+        guard let t = tensors[name] else { throw .missingTensor(file: "layer weights", name: name) }
+        return t
+    }
+
+    /// (out, in) of a linear's weight.
+    func linearShape(_ name: String) throws(QuantizeError) -> (out: Int, in: Int) {
+        guard let s = shapes[name + ".weight"], s.count == 2 else {
+            throw .badShape("\(name).weight is missing or not two-dimensional")
+        }
+        return (s[0], s[1])
+    }
+}
+
+/// Inputs of a decoder layer's linears on the calibration tokens, from the full-precision model.
+public struct LayerInputs: Sendable {
+    /// RMS-normed hidden state feeding q/k/v [tokens, hidden].
+    public var attention: Activations
+    /// Attention heads' output feeding o_proj [tokens, heads·headDim].
+    public var attentionOutput: Activations
+    /// RMS-normed hidden state feeding gate/up [tokens, hidden].
+    public var mlp: Activations
+    /// silu(gate)·up feeding down_proj [tokens, intermediate].
+    public var mlpHidden: Activations
+    public init(attention: Activations, attentionOutput: Activations, mlp: Activations, mlpHidden: Activations) {
+        self.attention = attention; self.attentionOutput = attentionOutput; self.mlp = mlp; self.mlpHidden = mlpHidden
+    }
+}
+
+public enum QuantizationMethod: String, Sendable {
+    /// Activation-aware scaling, then round-to-nearest.
+    case awq
+    /// Plain round-to-nearest, for comparison.
+    case rtn
+}
+
+/// What the search decided for one group of linears sharing an input.
+public struct ScaleGroupReport: Sendable {
+    public let linears: [String]
+    public let ratio: Float?
+    public let error: Double
+    public let roundToNearestError: Double
+}
+
+/// AWQ for one Llama-family decoder layer, as AutoAWQ does it: search scales for each group of
+/// linears that share an input (all searches on the original weights), fold 1/s into the op that
+/// produces the input (an RMSNorm's weight, or the rows of the previous linear), multiply s into
+/// the linears' columns, then quantize all seven linears per group with zero points.
+public enum AWQLayer {
+    public static let linearNames = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                                     "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+
+    enum Producer { case norm(String), linear(String) }
+    struct ScaleGroup { let producer: Producer; let linears: [String]; let input: KeyPath<LayerInputs, Activations> }
+
+    static func scaleGroups(_ w: LayerWeights) throws(QuantizeError) -> [ScaleGroup] {
+        var groups = [ScaleGroup(producer: .norm("input_layernorm.weight"),
+                                 linears: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], input: \.attention)]
+        // v → o only when v's output is o's input one to one (no grouped-query sharing).
+        let v = try w.linearShape("self_attn.v_proj"), o = try w.linearShape("self_attn.o_proj")
+        if v == o {
+            groups.append(ScaleGroup(producer: .linear("self_attn.v_proj"), linears: ["self_attn.o_proj"], input: \.attentionOutput))
+        }
+        groups.append(ScaleGroup(producer: .norm("post_attention_layernorm.weight"),
+                                 linears: ["mlp.gate_proj", "mlp.up_proj"], input: \.mlp))
+        groups.append(ScaleGroup(producer: .linear("mlp.up_proj"), linears: ["mlp.down_proj"], input: \.mlpHidden))
+        return groups
+    }
+
+    /// Scales (AWQ) and quantizes the layer. `weights` is updated in place with the folded norms
+    /// (the norm weights are what the quantized checkpoint stores). Returns the quantized linears by name.
+    public static func quantize(_ weights: inout LayerWeights, inputs: LayerInputs?, method: QuantizationMethod,
+                                groupSize: Int, grid: Int = 20) throws(QuantizeError)
+        -> (linears: [String: QuantizedLinear], report: [ScaleGroupReport]) {
+        var report: [ScaleGroupReport] = []
+        if method == .awq {
+            guard let inputs else { throw .unsupported("AWQ needs calibration activations") }
+            var decided: [(ScaleGroup, [Float])] = []
+            for group in try scaleGroups(weights) {
+                var stacked: [Float] = [], rows = 0, inFeatures = 0
+                for name in group.linears {
+                    let shape = try weights.linearShape(name)
+                    stacked += try weights.tensor(name + ".weight")
+                    rows += shape.out; inFeatures = shape.in
+                }
+                let result = try AWQScaleSearch.search(stackedWeights: stacked, rows: rows, inFeatures: inFeatures,
+                                                       groupSize: groupSize, activations: inputs[keyPath: group.input], grid: grid)
+                report.append(ScaleGroupReport(linears: group.linears, ratio: result.ratio, error: result.error,
+                                               roundToNearestError: result.roundToNearestError))
+                if result.ratio != nil { decided.append((group, result.scales)) }
+            }
+            for (group, s) in decided { try apply(s, to: group, in: &weights) }
+        }
+        var linears: [String: QuantizedLinear] = [:]
+        for name in linearNames {
+            let shape = try weights.linearShape(name)
+            linears[name] = try RTN.quantize(try weights.tensor(name + ".weight"), outFeatures: shape.out,
+                                             inFeatures: shape.in, groupSize: groupSize)
+        }
+        return (linears, report)
+    }
+
+    /// Linears' columns × s; producer ÷ s (norm weight, or previous linear's rows and bias).
+    static func apply(_ s: [Float], to group: ScaleGroup, in w: inout LayerWeights) throws(QuantizeError) {
+        for name in group.linears {
+            let shape = try w.linearShape(name)
+            var t = try w.tensor(name + ".weight")
+            for r in 0..<shape.out { for i in 0..<shape.in { t[r * shape.in + i] *= s[i] } }
+            w.tensors[name + ".weight"] = t
+        }
+        switch group.producer {
+        case .norm(let name):
+            var t = try w.tensor(name)
+            guard t.count == s.count else { throw .badShape("\(name) has \(t.count) values, the scales \(s.count)") }
+            for i in 0..<t.count { t[i] /= s[i] }
+            w.tensors[name] = t
+        case .linear(let name):
+            let shape = try w.linearShape(name)
+            guard shape.out == s.count else { throw .badShape("\(name) has \(shape.out) outputs, the scales \(s.count)") }
+            var t = try w.tensor(name + ".weight")
+            for r in 0..<shape.out { for i in 0..<shape.in { t[r * shape.in + i] /= s[r] } }
+            w.tensors[name + ".weight"] = t
+            if var b = w.tensors[name + ".bias"] {
+                for r in 0..<min(b.count, s.count) { b[r] /= s[r] }
+                w.tensors[name + ".bias"] = b
+            }
+        }
+    }
+}

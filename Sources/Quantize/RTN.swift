@@ -1,0 +1,105 @@
+/// A linear layer quantized per group with zero points, in AutoAWQ's terms:
+/// W[o, i] ≈ (q[i, o] − z[g, o]) · s[g, o], g = i / groupSize.
+public struct QuantizedLinear: Sendable {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let groupSize: Int
+    /// q [in, out], 0...15.
+    public var intWeights: [UInt8]
+    /// z [in/g, out], 0...15.
+    public var zeros: [UInt8]
+    /// s [in/g, out], stored as AutoAWQ stores them.
+    public var scales: [Float16]
+
+    /// AutoAWQ's qweight [in, out/8] and qzeros [in/g, out/8].
+    public func packed() throws(QuantizeError) -> (qweight: [Int32], qzeros: [Int32]) {
+        try AWQPacker.pack(intWeights: intWeights, zeros: zeros, inFeatures: inFeatures,
+                           outFeatures: outFeatures, groupSize: groupSize)
+    }
+
+    /// W [out, in] as a loader dequantizes it, with the stored (Float16) scales.
+    public func dequantized() -> [Float] {
+        var w = [Float](repeating: 0, count: outFeatures * inFeatures)
+        for i in 0..<inFeatures {
+            let g = i / groupSize
+            for o in 0..<outFeatures {
+                let gz = g * outFeatures + o
+                w[o * inFeatures + i] = (Float(intWeights[i * outFeatures + o]) - Float(zeros[gz])) * Float(scales[gz])
+            }
+        }
+        return w
+    }
+}
+
+/// Round-to-nearest asymmetric 4-bit quantization per group of `groupSize` inputs, the same
+/// arithmetic as AutoAWQ's `pseudo_quantize_tensor` (Float32, ties to even like torch.round):
+/// s = max(max − min, 1e-5) / 15, z = clamp(−round(min / s), 0, 15), q = clamp(round(w / s) + z, 0, 15).
+public enum RTN {
+    public static let maxInt: Float = 15
+
+    static func validate(count: Int, outFeatures: Int, inFeatures: Int, groupSize: Int) throws(QuantizeError) {
+        guard outFeatures > 0, inFeatures > 0, count == outFeatures * inFeatures else {
+            throw .badShape("weight of \(count) values is not [\(outFeatures), \(inFeatures)]")
+        }
+        guard groupSize > 0, inFeatures % groupSize == 0 else {
+            throw .badShape("group size \(groupSize) does not divide in_features \(inFeatures)")
+        }
+        guard outFeatures % 8 == 0 else {
+            throw .badShape("out_features \(outFeatures) is not a multiple of 8, which AutoAWQ's packing needs")
+        }
+    }
+
+    /// Scale and zero of one group of values.
+    @inline(__always)
+    static func scaleAndZero(_ w: UnsafePointer<Float>, count: Int) -> (scale: Float, zero: Float) {
+        var lo = w[0], hi = w[0]
+        for j in 1..<count { lo = min(lo, w[j]); hi = max(hi, w[j]) }
+        let scale = max(hi - lo, 1e-5) / maxInt
+        let zero = min(max(-(lo / scale).rounded(.toNearestOrEven), 0), maxInt)
+        return (scale, zero)
+    }
+
+    @inline(__always)
+    static func level(_ w: Float, scale: Float, zero: Float) -> Float {
+        min(max((w / scale).rounded(.toNearestOrEven) + zero, 0), maxInt)
+    }
+
+    /// Quantizes W [out, in] (row-major, as in a Hugging Face checkpoint).
+    public static func quantize(_ weight: [Float], outFeatures: Int, inFeatures: Int,
+                                groupSize: Int) throws(QuantizeError) -> QuantizedLinear {
+        try validate(count: weight.count, outFeatures: outFeatures, inFeatures: inFeatures, groupSize: groupSize)
+        let groups = inFeatures / groupSize
+        var q = [UInt8](repeating: 0, count: inFeatures * outFeatures)
+        var z = [UInt8](repeating: 0, count: groups * outFeatures)
+        var s = [Float16](repeating: 0, count: groups * outFeatures)
+        weight.withUnsafeBufferPointer { w in
+            for o in 0..<outFeatures {
+                for g in 0..<groups {
+                    let p = w.baseAddress! + o * inFeatures + g * groupSize
+                    let (scale, zero) = scaleAndZero(p, count: groupSize)
+                    z[g * outFeatures + o] = UInt8(zero)
+                    s[g * outFeatures + o] = Float16(scale)
+                    for j in 0..<groupSize {
+                        q[(g * groupSize + j) * outFeatures + o] = UInt8(level(p[j], scale: scale, zero: zero))
+                    }
+                }
+            }
+        }
+        return QuantizedLinear(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize,
+                               intWeights: q, zeros: z, scales: s)
+    }
+
+    /// Replaces W [rows, in] by its round-trip (q − z) · s with Float32 scales, in place: what the
+    /// AWQ searches measure. Rows may be any count (several linears stacked).
+    public static func fakeQuantize(_ w: UnsafeMutablePointer<Float>, rows: Int, inFeatures: Int, groupSize: Int) {
+        for r in 0..<rows {
+            var g = 0
+            while g < inFeatures {
+                let p = w + r * inFeatures + g
+                let (scale, zero) = scaleAndZero(p, count: groupSize)
+                for j in 0..<groupSize { p[j] = (level(p[j], scale: scale, zero: zero) - zero) * scale }
+                g += groupSize
+            }
+        }
+    }
+}
