@@ -1,5 +1,6 @@
 import Foundation
 import CellKit
+import JSON
 import Recipe
 import Store
 

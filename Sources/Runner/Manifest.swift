@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Store
 
 /// `artifacts/<recipe name>/manifest.json`: an in-toto Statement (v1) whose predicate records

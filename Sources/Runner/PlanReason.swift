@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Why a cell will run (or may run). `code` is the stable name used in `--json`.
 public enum PlanReason: Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Tensors
 
 /// What a model says about its prompts beyond the tokenizer itself: the chat template, the

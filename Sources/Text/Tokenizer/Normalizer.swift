@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// tokenizer.json "normalizer": rewrites each stretch of text between added tokens before it is split.
 indirect enum Normalizer: Sendable {
