@@ -295,6 +295,8 @@ public enum JSONParser {
             }
         }
 
+        /// A malformed number is reported where its longest valid prefix ends, as Python's
+        /// json.loads does ("1." at the dot, "01" at the second digit, "-" at the sign).
         mutating func number() throws(JSONError) -> JSONValue {
             let start = position
             var isInteger = true
@@ -304,22 +306,23 @@ public enum JSONParser {
                 while r.position < r.bytes.count, r.bytes[r.position] >= 0x30, r.bytes[r.position] <= 0x39 { r.position += 1; n += 1 }
                 return n
             }
-            guard position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 else { throw error("expected a digit") }
+            guard position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 else { throw error("expected a digit", at: start) }
             if bytes[position] == UInt8(ascii: "0") {
                 position += 1
-                // Reported at the second digit, where Python's json.loads stops too.
                 if position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 { throw error("leading zeros are not allowed in numbers") }
             } else { _ = digits(&self) }
             if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+                let dot = position
                 position += 1
                 isInteger = false
-                guard digits(&self) > 0 else { throw error("expected a digit after the decimal point") }
+                guard digits(&self) > 0 else { throw error("expected a digit after the decimal point", at: dot) }
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+                let e = position
                 position += 1
                 isInteger = false
                 if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
-                guard digits(&self) > 0 else { throw error("expected a digit in the exponent") }
+                guard digits(&self) > 0 else { throw error("expected a digit in the exponent", at: e) }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
             // Integers beyond Int become Doubles (Python would keep them exact).

@@ -162,7 +162,7 @@ public struct GGUFTokenizerMetadata: Sendable {
                 .object([("type", .string("Replace")), ("pattern", .object([("String", .string("\u{2581}"))])), ("content", .string(" "))]),
                 .object([("type", .string("ByteFallback"))]), .object([("type", .string("Fuse"))]),
             ]
-            if prefix { steps.append(.object([("type", .string("Strip")), ("content", .string(" ")), ("start", .number(1)), ("stop", .number(0))])) }
+            if prefix { steps.append(.object([("type", .string("Strip")), ("content", .string(" ")), ("start", .integer(1)), ("stop", .integer(0))])) }
             decoder = .object([("type", .string("Sequence")), ("decoders", .array(steps))])
             let unk = try tokenName(unknownID, "tokenizer.ggml.unknown_token_id")
             modelJSON += [("unk_token", unk.map { .string($0) } ?? .null), ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null),
