@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 import Store
 
 /// The notebook-style console: one block per cell (id, kind, ran or cached, seconds, what it

@@ -1,6 +1,5 @@
 import Foundation
 import CellKit
-import JSON
 import Recipe
 import Store
 

@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 import Store
 
 /// Everything a cell's cache key is computed from. The key is the sha256 of `json.canonical`.

@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 import Store
 
 /// `artifacts/<recipe name>/manifest.json`: an in-toto Statement (v1) whose predicate records

@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 
 /// Why a cell will run (or may run). `code` is the stable name used in `--json`.
 public enum PlanReason: Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 import Tensors
 
 /// What a model says about its prompts beyond the tokenizer itself: the chat template, the

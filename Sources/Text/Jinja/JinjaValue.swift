@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 
 /// A value handed to a chat template: the JSON data model, with integers and floats kept
 /// apart (Python prints `1` and `1.0` differently) and dictionaries keeping insertion order

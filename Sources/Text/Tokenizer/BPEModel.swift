@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 
 /// tokenizer.json "model" of type BPE: initial symbols from the vocabulary (bytes through the
 /// byte-level table, or characters with SentencePiece's byte fallback and unknown token), then

@@ -1,5 +1,3 @@
-import JSON
-
 /// tokenizer.json "decoder": turns the tokens of some ids back into text. Each step maps the
 /// list of token strings (UTF-8 bytes here) to a new list; the result is their concatenation.
 indirect enum Decoder: Sendable {

@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 import Tensors
 
 /// The `tokenizer.ggml.*` metadata of a GGUF file as plain values, and its translation into the

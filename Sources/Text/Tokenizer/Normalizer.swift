@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 
 /// tokenizer.json "normalizer": rewrites each stretch of text between added tokens before it is split.
 indirect enum Normalizer: Sendable {

@@ -1,5 +1,3 @@
-import JSON
-
 /// tokenizer.json "post_processor": what encode adds around the ids when asked for special tokens.
 enum PostProcessor: Sendable {
     /// Ids before and after the sequence (TemplateProcessing's "single", RobertaProcessing, BertProcessing).

@@ -1,5 +1,3 @@
-import JSON
-
 /// tokenizer.json "pre_tokenizer": splits (and for Metaspace, rewrites) each stretch of
 /// normalized text into the words the model tokenizes one by one.
 indirect enum PreTokenizer: Sendable {

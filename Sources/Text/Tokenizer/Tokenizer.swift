@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 
 /// A Hugging Face tokenizer (tokenizer.json, or built from GGUF metadata) that encodes and
 /// decodes exactly as the `tokenizers` library does: added tokens split out first, then
