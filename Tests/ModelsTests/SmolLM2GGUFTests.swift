@@ -86,4 +86,23 @@ final class SmolLM2GGUFTests: XCTestCase {
         print("greedy: \(whole) of \(n) continuations identical to llama.cpp's for all 20 tokens")
         XCTAssertGreaterThanOrEqual(whole, 3, "fewer than 3 of \(n) 20-token continuations match llama.cpp")
     }
+
+    /// Two devices (3 KV heads split 1 + 2, and 15 + 15 layers) give one device's logits.
+    func testTwoDevicesMatchOneDevice() throws {
+        let (engine, reference) = try load()
+        let ids = Array(reference.sequences[0].ids.prefix(96))
+        func logits(_ e: Engine) throws -> [Float] {
+            let cache = e.makeCache(slots: 2, maxContext: 128)
+            return try e.forward([SequenceInput(slot: 0, tokens: ids), SequenceInput(slot: 1, tokens: Array(ids.prefix(40)))],
+                                 cache: cache, logits: .all)
+        }
+        let one = try logits(engine)
+        for split in [Split.tensor, .layers] {
+            let two = Engine(weights: try ModelLoader.loadGGUF(Fixtures.smolGGUF, devices: 2, split: split))
+            let other = try logits(two)
+            var worst: Float = 0
+            for i in one.indices { worst = max(worst, abs(one[i] - other[i])) }
+            XCTAssertLessThan(worst, 2e-3, "split \(split): max |Δlogit| \(worst) against one device")
+        }
+    }
 }
