@@ -4,11 +4,12 @@ import CellKit
 public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
-    LoadCell.self,
     QuantizeCell.self,
     PromptCell.self,
     WriteCell.self,
     EvalCell.self,
+    MergeCell.self,
+    LoadCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)

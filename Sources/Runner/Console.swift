@@ -94,6 +94,7 @@ extension PlannedCell {
             "reasons": .array(reasons.map { .object(["code": .string($0.code), "message": .string($0.description)]) }),
         ]
         o["key"] = key.map { .string($0) } ?? .null
+        if !notes.isEmpty { o["notes"] = .array(notes.map { .string($0) }) }
         return .object(o)
     }
 
@@ -101,6 +102,7 @@ extension PlannedCell {
     public var line: String {
         var s = "\(id) (\(kind)): \(status.rawValue)"
         if !reasons.isEmpty { s += " — " + reasons.map(\.description).joined(separator: "; ") }
+        if !notes.isEmpty { s += " (" + notes.joined(separator: "; ") + ")" }
         return s
     }
 }

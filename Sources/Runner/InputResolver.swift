@@ -18,8 +18,19 @@ struct ResolvedCell: Sendable {
     var urls: [String: [URL]]
     var pendingUpstreams: [String]
     var pendingParameters: Set<String>
+    /// Input files absent from disk whose digest came from the last manifest (a package made
+    /// without `--with-inputs`): enough to find the cached outputs, not to run the cell.
+    var recordedInputs: [InputRecord] = []
     var material: KeyMaterial
     var key: Digest? { pendingUpstreams.isEmpty ? material.key : nil }
+
+    /// Throws when the cell must run but an input is only known by its recorded digest.
+    func requireInputFiles(recipeFolder: URL) throws {
+        guard let missing = recordedInputs.first else { return }
+        let url = missing.source.hasPrefix("/") ? URL(fileURLWithPath: missing.source)
+            : recipeFolder.appendingPathComponent(missing.source).standardizedFileURL
+        throw RunnerError.missingInputNotCached(cell: spec.id, parameter: missing.parameter, source: missing.source, path: url.path)
+    }
 }
 
 /// Turns a cell's parameters into cache-key material: input parameters are found on disk (a
@@ -30,6 +41,8 @@ struct InputResolver {
     var statCache: StatCache
     var cellarVersion: String
     var threads: Int
+    /// The last manifest's input records by cell id: a missing input file falls back on them.
+    var recorded: [String: [InputRecord]] = [:]
 
     func resolve(_ spec: CellSpec, type: any Cell.Type, outputs: [String: CellOutputs]) throws -> ResolvedCell {
         var parameters: [String: JSONValue] = [:]
@@ -38,6 +51,7 @@ struct InputResolver {
         var urls: [String: [URL]] = [:]
         var pending: [String] = []
         var pendingParameters = Set<String>()
+        var recordedInputs: [InputRecord] = []
         for entry in spec.parameters.entries {
             let schema = type.schema.parameter(entry.key)
             guard schema?.isInput == true else {
@@ -52,7 +66,8 @@ struct InputResolver {
                     normalised.append(.string(source))
                     continue
                 }
-                let (record, url) = try resolveInput(source, parameter: entry.key, cell: spec.id, outputs: outputs)
+                let (record, url, fromManifest) = try resolveInput(source, parameter: entry.key, cell: spec.id, outputs: outputs)
+                if fromManifest { recordedInputs.append(record) }
                 records.append(record)
                 urls[entry.key, default: []].append(url)
                 digests[entry.key, default: []].append(record.sha256)
@@ -65,22 +80,22 @@ struct InputResolver {
             format: KeyMaterial.currentFormat, kind: type.kind, kindVersion: type.version, parameters: parameters,
             inputs: digests, cellarVersion: cellarVersion, extras: type.cacheKeyExtras(threads: threads))
         return ResolvedCell(spec: spec, type: type, inputs: records, urls: urls, pendingUpstreams: pending,
-                            pendingParameters: pendingParameters, material: material)
+                            pendingParameters: pendingParameters, recordedInputs: recordedInputs, material: material)
     }
 
     private func resolveInput(_ source: String, parameter: String, cell: String,
-                              outputs: [String: CellOutputs]) throws -> (InputRecord, URL) {
+                              outputs: [String: CellOutputs]) throws -> (InputRecord, URL, fromManifest: Bool) {
         if let reference = InputReference.parse(source), let upstream = outputs[reference.cell] {
             if reference.path.isEmpty {
                 let size = upstream.tree.files.reduce(0) { $0 + $1.size }
                 return (InputRecord(parameter: parameter, source: source, cell: reference.cell,
-                                    sha256: upstream.tree.digest, size: size, directory: true), upstream.entry)
+                                    sha256: upstream.tree.digest, size: size, directory: true), upstream.entry, false)
             }
             let path = reference.path.hasSuffix("/") ? String(reference.path.dropLast()) : reference.path
             let url = upstream.entry.appendingPathComponent(path)
             if let file = upstream.tree.files.first(where: { $0.path == path }) {
                 return (InputRecord(parameter: parameter, source: source, cell: reference.cell, sha256: file.sha256,
-                                    size: file.size, directory: false), url)
+                                    size: file.size, directory: false), url, false)
             }
             // A folder inside the outputs: its files, relative to it, hashed like a tree.
             let prefix = path + "/"
@@ -92,24 +107,29 @@ struct InputResolver {
             }
             return (InputRecord(parameter: parameter, source: source, cell: reference.cell,
                                 sha256: TreeListing.digest(of: inside.map { ($0.path, $0.sha256) }), size: inside.reduce(0) { $0 + $1.size },
-                                directory: true), url)
+                                directory: true), url, false)
         }
         let url = source.hasPrefix("/") ? URL(fileURLWithPath: source)
             : recipeFolder.appendingPathComponent(source).standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            // Absent (a package unpacked without its inputs): the last manifest's digest still
+            // names the cache entry. The caller refuses to run the cell on it.
+            if let record = recorded[cell]?.first(where: { $0.cell == nil && $0.parameter == parameter && $0.source == source }) {
+                return (record, url, true)
+            }
             throw RunnerError.missingInput(cell: cell, parameter: parameter, source: source, path: url.path)
         }
         if isDirectory.boolValue {
             let tree = try digestTree(at: url, statCache: statCache)
             return (InputRecord(parameter: parameter, source: source, cell: nil, sha256: tree.digest,
-                                size: tree.files.reduce(0) { $0 + $1.size }, directory: true), url)
+                                size: tree.files.reduce(0) { $0 + $1.size }, directory: true), url, false)
         }
         let digest = try statCache.digest(of: url)
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         return (InputRecord(parameter: parameter, source: source, cell: nil, sha256: digest, size: size,
-                            directory: false), url)
+                            directory: false), url, false)
     }
 
     /// The cells a cell reads from, in the order its parameters name them.

@@ -77,6 +77,8 @@ public struct PlannedCell: Sendable {
     public var key: String?
     public var status: Status
     public var reasons: [PlanReason]
+    /// Facts worth saying about a cached cell (an input known only by its recorded digest).
+    public var notes: [String] = []
 }
 
 extension PlanReason {

@@ -72,9 +72,10 @@ public final class Runner: Sendable {
         let types = try cellTypes()
         let fromIndex = try index(of: options.from, option: "--from")
         let statCache = StatCache(file: statCacheURL)
-        let resolver = InputResolver(recipeFolder: recipe.file.deletingLastPathComponent(), statCache: statCache,
-                                     cellarVersion: options.cellarVersion, threads: options.threads)
         let previous = previousManifest()
+        let resolver = InputResolver(recipeFolder: recipe.file.deletingLastPathComponent(), statCache: statCache,
+                                     cellarVersion: options.cellarVersion, threads: options.threads,
+                                     recorded: Self.recordedInputs(previous))
         var outputs: [String: CellOutputs] = [:]
         var planned: [PlannedCell] = []
         for (i, spec) in recipe.cells.enumerated() {
@@ -83,9 +84,11 @@ public final class Runner: Sendable {
             if let key = resolved.key, !forced, let entry = store.entry(for: key) {
                 let tree = try RunnerError.naming(spec.id) { try digestTree(at: entry, statCache: statCache) }
                 outputs[spec.id] = CellOutputs(entry: entry, tree: tree)
-                planned.append(PlannedCell(id: spec.id, kind: spec.kind, key: key.description, status: .cached, reasons: []))
+                planned.append(PlannedCell(id: spec.id, kind: spec.kind, key: key.description, status: .cached, reasons: [],
+                                           notes: resolved.recordedInputs.map(Self.recordedNote)))
                 continue
             }
+            try resolved.requireInputFiles(recipeFolder: recipe.file.deletingLastPathComponent())
             var reasons = forced ? [PlanReason.forced(option: "--from \(options.from ?? "")")] : []
             // Forced and cached: the force is the whole story.
             if !(forced && resolved.key.flatMap { store.entry(for: $0) } != nil) {
@@ -126,9 +129,10 @@ public final class Runner: Sendable {
             let started = Date()
             let statCache = StatCache(file: statCacheURL)
             defer { try? statCache.save() }
-            let resolver = InputResolver(recipeFolder: recipe.file.deletingLastPathComponent(), statCache: statCache,
-                                         cellarVersion: options.cellarVersion, threads: options.threads)
             let previous = previousManifest()
+            let resolver = InputResolver(recipeFolder: recipe.file.deletingLastPathComponent(), statCache: statCache,
+                                         cellarVersion: options.cellarVersion, threads: options.threads,
+                                         recorded: Self.recordedInputs(previous))
             let needed = onlyIndex.map { dependencyClosure(of: $0, types: types) }
             let selected = recipe.cells.indices.filter { needed?.contains($0) ?? true }
             var outputs: [String: CellOutputs] = [:]
@@ -158,6 +162,7 @@ public final class Runner: Sendable {
                     record = makeRecord(resolved, key: key, tree: tree, status: .cached,
                                         summary: CellSummary(lines: earlier?.summary ?? [], metrics: earlier?.metrics ?? [:]))
                 } else {
+                    try resolved.requireInputFiles(recipeFolder: recipe.file.deletingLastPathComponent())
                     let (entry, tree, summary, identical) = try execute(resolved, key: key, previous: previous, observe: observe)
                     outputs[spec.id] = CellOutputs(entry: entry, tree: tree)
                     record = makeRecord(resolved, key: key, tree: tree, status: .ran, summary: summary)
@@ -266,6 +271,17 @@ public final class Runner: Sendable {
             }
         }
         return out
+    }
+
+    /// External input records of the last manifest, by cell id.
+    private static func recordedInputs(_ manifest: Manifest?) -> [String: [InputRecord]] {
+        var out: [String: [InputRecord]] = [:]
+        for cell in manifest?.predicate.cells ?? [] { out[cell.id] = cell.inputs.filter { $0.cell == nil } }
+        return out
+    }
+
+    private static func recordedNote(_ input: InputRecord) -> String {
+        "input \(input.parameter) = \"\(input.source)\" is missing; used the digest the manifest records (sha256 \(input.sha256.description.prefix(12)))"
     }
 
     private func previousManifest() -> Manifest? {

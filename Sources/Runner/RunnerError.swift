@@ -6,6 +6,8 @@ public enum RunnerError: Error, Sendable, CustomStringConvertible {
     case unknownKind(cell: String, kind: String)
     case unknownCell(option: String, id: String, known: [String])
     case missingInput(cell: String, parameter: String, source: String, path: String)
+    /// The file is gone and the last manifest's digest for it names no cache entry.
+    case missingInputNotCached(cell: String, parameter: String, source: String, path: String)
     case missingUpstreamFile(cell: String, parameter: String, reference: String, upstream: String)
     case upstreamNotCached(cell: String, upstream: String)
     case cellFailed(cell: String, kind: String, message: String)
@@ -22,6 +24,8 @@ public enum RunnerError: Error, Sendable, CustomStringConvertible {
             return "\(option) names cell '\(id)', but the recipe's cells are \(known.map { "'\($0)'" }.joined(separator: ", "))"
         case .missingInput(let cell, let parameter, let source, let path):
             return "cell '\(cell)': input \(parameter) = \"\(source)\" does not exist (looked for \(path))"
+        case .missingInputNotCached(let cell, let parameter, let source, let path):
+            return "cell '\(cell)' must run but its input \(parameter) = \"\(source)\" does not exist (looked for \(path)); the manifest's digest for it names no cached outputs (a package made without --with-inputs needs its inputs to run a cell again)"
         case .missingUpstreamFile(let cell, let parameter, let reference, let upstream):
             return "cell '\(cell)': input \(parameter) = \"\(reference)\" names a file that cell '\(upstream)' did not produce"
         case .upstreamNotCached(let cell, let upstream):

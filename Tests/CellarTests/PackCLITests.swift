@@ -93,6 +93,50 @@ final class PackCLITests: XCTestCase {
         XCTAssertEqual(try CLI.run(["pack", path("there/recipe.toml"), "-o", path("no.zip")], environment: environment).status, 1)
     }
 
+    /// A package without its inputs reruns from the digests its manifest records; a cell that
+    /// must run without its input file is refused, naming the file.
+    func testRoundTripWithoutInputsUsesRecordedDigests() throws {
+        let first = try CLI.run(["run", path("proj/recipe.toml"), "--json"], environment: environment)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let before = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let root = try XCTUnwrap(before["root_digest"] as? String)
+        let packed = try CLI.run(["pack", path("proj/recipe.toml"), "-o", path("bare.tar.gz")], environment: environment)
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        let unpacked = try CLI.run(["unpack", path("bare.tar.gz"), "-C", path("there")])
+        XCTAssertEqual(unpacked.status, 0, unpacked.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("there/data/in.txt")), "the package holds its input after all")
+
+        let plan = try CLI.run(["plan", path("there/recipe.toml")], environment: environment)
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.contains("a (test-copy): cached (input input = \"data/in.txt\" is missing; used the digest the manifest records"), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("2 cached, 0 will run"), plan.stdout)
+        let rerun = try CLI.run(["run", path("there/recipe.toml"), "--json"], environment: environment)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(rerun.stdout.utf8)) as? [String: Any])
+        let cells = try XCTUnwrap(result["cells"] as? [[String: Any]])
+        XCTAssertEqual(cells.map { $0["status"] as? String }, ["cached", "cached"])
+        XCTAssertEqual(result["root_digest"] as? String, root)
+        // Running again keeps the recorded digest (the manifest just written still records it).
+        let again = try CLI.run(["run", path("there/recipe.toml"), "--json"], environment: environment)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains(root), again.stdout)
+
+        // Without the cache entry the cell would have to run: a clear error naming the input.
+        let key = try XCTUnwrap(cells[0]["key"] as? String)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("there/artifacts/cache/\(key)"))
+        for command in ["plan", "run"] {
+            let failed = try CLI.run([command, path("there/recipe.toml")], environment: environment)
+            XCTAssertEqual(failed.status, 1, "\(command): \(failed.stdout)")
+            XCTAssertTrue(failed.stderr.contains("cell 'a' must run but its input input = \"data/in.txt\" does not exist"), failed.stderr)
+        }
+        // Given its input back, it runs and reproduces the same outputs.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("there/data"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("proj/data/in.txt"), to: folder.appendingPathComponent("there/data/in.txt"))
+        let restored = try CLI.run(["run", path("there/recipe.toml"), "--json"], environment: environment)
+        XCTAssertEqual(restored.status, 0, restored.stderr)
+        XCTAssertTrue(restored.stdout.contains(root), restored.stdout)
+    }
+
     func testPackNeedsARunAndAKnownFormat() throws {
         let none = try CLI.run(["pack", path("proj/recipe.toml"), "-o", path("p.tar.gz")], environment: environment)
         XCTAssertEqual(none.status, 1)
