@@ -1,4 +1,6 @@
 import Foundation
+import Decoding
+import Text
 
 /// libFuzzer entry for the row readers (built by scripts/fuzz with Sources/Decoding/Rows over
 /// the Tensors and Text sources): any bytes read as CSV, and as JSONL, give a table whose every

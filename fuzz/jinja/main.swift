@@ -1,4 +1,5 @@
 import Foundation
+import Text
 
 /// libFuzzer entry for the Jinja lexer, parser and renderer (built by scripts/fuzz with the
 /// Tensors and Text sources): any bytes, read as a template, compile and render over fixed
@@ -7,7 +8,10 @@ import Foundation
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJinja(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let source = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    let lines = source.utf8.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } + 1
+    // Lines as jinja2 counts them: \n, \r\n and a lone \r each end one.
+    let bytes = Array(source.utf8)
+    var lines = 2
+    for (i, b) in bytes.enumerated() where b == 0x0A || (b == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A)) { lines += 1 }
     var limits = JinjaLimits()
     limits.iterations = 20_000
     limits.outputBytes = 1 << 20

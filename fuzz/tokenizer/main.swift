@@ -1,4 +1,5 @@
 import Foundation
+import Text
 
 /// libFuzzer entry for tokenizer.json loading (built by scripts/fuzz with the Tensors and Text
 /// sources): any bytes give a Tokenizer or an error; a loaded tokenizer encodes and decodes a
