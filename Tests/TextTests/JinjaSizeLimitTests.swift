@@ -45,3 +45,22 @@ final class JinjaSizeLimitTests: XCTestCase {
         XCTAssertEqual(out, "xyb|a, b|qrs|[1, 2]")
     }
 }
+
+/// A render must free what it built: a macro and the scope it is defined in referred to each
+/// other, so every render of a template with a macro leaked its scopes (found by the jinja
+/// fuzz target's growing memory).
+final class JinjaMemoryTests: XCTestCase {
+    func testAMacroDoesNotKeepTheRenderScopesAlive() throws {
+        weak var weakGlobals: Scope?
+        do {
+            let source = Lexer.normalize("{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(messages) }}")
+            let nodes = try Parser.parse(try Lexer.tokenize(source), sourceLength: source.count)
+            let globals = Scope(parent: nil)
+            globals.assign("messages", Value(JinjaValue.string("hi")))
+            let interpreter = Interpreter(globals: globals, limits: JinjaLimits())
+            XCTAssertEqual(try interpreter.render(nodes), "[hi]")
+            weakGlobals = globals
+        }
+        XCTAssertNil(weakGlobals, "the render's scopes outlived it")
+    }
+}
