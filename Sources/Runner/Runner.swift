@@ -218,7 +218,7 @@ public final class Runner: Sendable {
         let summary: CellSummary
         do { summary = try resolved.type.init().run(context) } catch {
             try? FileManager.default.removeItem(at: staging)
-            throw RunnerError.cellFailed(cell: id, kind: spec.kind, message: RunnerError.message(of: error, cell: id))
+            throw RunnerError.cellFailed(cell: id, kind: spec.kind, message: RunnerError.message(of: error, cell: id, staging: staging))
         }
         return try RunnerError.naming(id) {
             let tree: TreeDigest

@@ -44,13 +44,37 @@ public enum RunnerError: Error, Sendable, CustomStringConvertible {
     /// Runs `body`, naming `cell` in any error that does not already name it.
     static func naming<T>(_ cell: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as RunnerError { throw e } catch {
-            throw RunnerError.storage(cell: cell, message: String(describing: error))
+            throw RunnerError.storage(cell: cell, message: fileErrorSentence(error, staging: nil) ?? String(describing: error))
         }
     }
 
     /// A cell's thrown error as one sentence, without repeating the cell's id.
-    static func message(of error: any Error, cell: String) -> String {
+    /// `staging` is the cell's output folder, shown as "output <path>" in file errors.
+    static func message(of error: any Error, cell: String, staging: URL? = nil) -> String {
         if let e = error as? CellError, e.cellID == cell { return e.message }
+        if let sentence = fileErrorSentence(error, staging: staging) { return sentence }
         return String(describing: error)
+    }
+
+    /// Foundation's file errors describe themselves on Linux as `Error Domain=NSCocoaErrorDomain
+    /// Code=512 "(null)" UserInfo={…}`; a full disk or a file-size limit must read as one
+    /// sentence instead: "cannot write output out.txt: File too large".
+    static func fileErrorSentence(_ error: any Error, staging: URL?) -> String? {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
+        var reason: String? = nil
+        if ns.domain == NSPOSIXErrorDomain { reason = String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? any Error {
+            let u = underlying as NSError
+            if u.domain == NSPOSIXErrorDomain { reason = String(cString: strerror(Int32(u.code))) }
+        }
+        if reason == nil, ns.code == CocoaError.fileWriteOutOfSpace.rawValue { reason = "no space left on device" }
+        let verb = (CocoaError.fileReadUnknown.rawValue..<CocoaError.fileWriteUnknown.rawValue).contains(ns.code) ? "read"
+            : (CocoaError.fileWriteUnknown.rawValue..<1024).contains(ns.code) ? "write" : "access"
+        var path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        if let p = path, let staging, p.hasPrefix(staging.path + "/") {
+            path = "output " + p.dropFirst(staging.path.count + 1)
+        }
+        return "cannot \(verb) \(path ?? "a file"): \(reason ?? ns.localizedDescription)"
     }
 }

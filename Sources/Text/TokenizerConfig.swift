@@ -41,7 +41,7 @@ public struct TokenizerConfig: Sendable {
         var config = TokenizerConfig()
         var addBOS: Bool? = nil
         if FileManager.default.fileExists(atPath: configURL.path) {
-            let json = try JSONParser.parse(try Data(contentsOf: configURL), file: configURL.path)
+            let json = try JSONParser.parse(try TokenizerFileLimits.read(configURL, limit: TokenizerFileLimits.maximumConfigBytes), file: configURL.path)
             guard json.members != nil else { throw TokenizerError(file: configURL.path, place: "", message: "expected a JSON object") }
             func token(_ key: String) throws(TokenizerError) -> String? {
                 guard let v = json[key], !v.isNull else { return nil }
@@ -68,14 +68,17 @@ public struct TokenizerConfig: Sendable {
         }
         let jinja = folder.appendingPathComponent("chat_template.jinja")
         if config.chatTemplate == nil, FileManager.default.fileExists(atPath: jinja.path) {
-            config.chatTemplate = try String(contentsOf: jinja, encoding: .utf8)
+            guard let text = String(data: try TokenizerFileLimits.read(jinja, limit: TokenizerFileLimits.maximumConfigBytes), encoding: .utf8) else {
+                throw TokenizerError(file: jinja.path, place: "", message: "is not valid UTF-8")
+            }
+            config.chatTemplate = text
         }
         if let addBOS {
             config.addBOS = addBOS
         } else if deriveAddBOS {
             let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
             if FileManager.default.fileExists(atPath: tokenizerURL.path) {
-                let json = try JSONParser.parse(try Data(contentsOf: tokenizerURL), file: tokenizerURL.path)
+                let json = try JSONParser.parse(try TokenizerFileLimits.read(tokenizerURL, limit: TokenizerFileLimits.maximumTokenizerJSONBytes), file: tokenizerURL.path)
                 if case .template(let prefix, _) = try PostProcessor.parse(json["post_processor"] ?? .null, file: tokenizerURL.path, place: "post_processor") {
                     config.addBOS = !prefix.isEmpty
                 }
@@ -118,7 +121,7 @@ extension Tokenizer {
             throw TokenizerError(file: file.path, place: "", message: "missing (expected a Hugging Face tokenizer.json or a .gguf file)")
         }
         let config = try TokenizerConfig.load(model: folder, deriveAddBOS: false)
-        let json = try JSONParser.parse(try Data(contentsOf: file), file: file.path)
+        let json = try JSONParser.parse(try TokenizerFileLimits.read(file, limit: TokenizerFileLimits.maximumTokenizerJSONBytes), file: file.path)
         return try Tokenizer(json: json, file: file.path, bosToken: config.bosToken, eosToken: config.eosToken)
     }
 }

@@ -55,6 +55,17 @@ final class GGUFCorruptionTests: XCTestCase {
         XCTAssertEqual(g.value("general.architecture")?.string, "llama")
     }
 
+    /// Found by fuzzing: a zero-element tensor in a file that ends before the aligned data
+    /// section passed the checks, and `bytes(_:)` then sliced past the end of the mapping.
+    func testAnEmptyTensorPastTheEndOfTheFileIsRefused() throws {
+        var b = Builder()
+        b.header(tensors: 1, metadata: 1)
+        b.string("general.architecture"); b.u32(8); b.string("llama")
+        b.tensor("w", dims: [32, 0], type: 0, offset: 0)
+        XCTAssertNotEqual(b.bytes.count % 32, 0, "the file must end before the aligned data section")
+        try assertFails(b, ["tensor 'w' data [0, 0) runs past the end of the data section"])
+    }
+
     func testDamagedHeaders() throws {
         var b = valid(); b.bytes[0] = UInt8(ascii: "X")
         try assertFails(b, ["not a GGUF file", "bytes 0-3 are 58 47 55 46"])

@@ -108,7 +108,10 @@ public final class GGUFFile: @unchecked Sendable {
         let available = mapped.bytes.count - min(dataOffset, mapped.bytes.count)
         var tensors: [GGUFTensorInfo] = []
         for r in raws {
-            guard r.relative <= available, r.bytes <= available - r.relative else {
+            // dataOffset itself must lie in the file: an empty tensor in a file that ends
+            // before the aligned data section would otherwise point past the mapping (found by
+            // fuzzing; bytes(_:) then sliced out of bounds).
+            guard dataOffset <= mapped.bytes.count, r.relative <= available, r.bytes <= available - r.relative else {
                 throw GGUFError(file: path, "tensor '\(r.name)' data [\(r.relative), \(r.relative + r.bytes)) runs past the end of the data section (\(available) bytes from byte \(dataOffset))")
             }
             tensors.append(GGUFTensorInfo(name: r.name, type: r.type, dimensions: r.dims, offset: dataOffset + r.relative, byteCount: r.bytes))

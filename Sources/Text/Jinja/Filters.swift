@@ -91,13 +91,18 @@ extension Interpreter {
             let separator = try stringArg(0, "d") ?? ""
             let get = attributeGetter(try stringArg(1, "attribute"))
             var parts: [String] = []
-            for item in try items() { parts.append(PythonFormat.str(try get(item))) }
+            var bytes = 0
+            for item in try items() {
+                parts.append(PythonFormat.str(try get(item)))
+                bytes = sum(bytes, sum(parts[parts.count - 1].utf8.count, parts.count > 1 ? separator.utf8.count : 0))
+                try checkStringBytes(bytes, "join", at: offset)
+            }
             return .string(parts.joined(separator: separator))
         case "replace":
             guard let old = arg(0, "old"), let new = arg(1, "new") else { throw LocatedError(.runtime, "replace needs old and new", at: offset) }
             var count = -1
             if case .int(let c)? = arg(2, "count") { count = c }
-            return .string(StringBytes.replace(text(), PythonFormat.str(old), PythonFormat.str(new), count: count))
+            return .string(try checkedReplace(text(), PythonFormat.str(old), PythonFormat.str(new), count: count, at: offset))
         case "default", "d":
             let fallback = arg(0, "default_value") ?? .string("")
             let boolean = arg(1, "boolean")?.truthy ?? false
@@ -276,12 +281,14 @@ extension Interpreter {
             case .string(let s)?: indentation = s
             case let w?:
                 guard case .int(let n)? = numeric(w) else { throw operandError("can't multiply sequence by non-int of type '\(w.typeName)'", w, at: offset) }
+                try checkStringBytes(n, "indent width", at: offset)
                 indentation = String(repeating: " ", count: max(0, n))
             case nil: break
             }
             let first = arg(1, "first")?.truthy ?? false
             let blank = arg(2, "blank")?.truthy ?? false
             let lines = pythonSplitLines(text() + "\n")
+            try checkStringBytes(sum(text().utf8.count, product(lines.count + 1, indentation.utf8.count)), "indent", at: offset)
             var result: String
             if blank { result = lines.joined(separator: "\n" + indentation) }
             else {
@@ -305,11 +312,13 @@ extension Interpreter {
             let s = text()
             let n = s.unicodeScalars.count
             guard width > n else { return .string(s) }
+            try checkStringBytes(sum(s.utf8.count, width - n), "center width", at: offset)
             let pad = width - n
             let left = pad / 2 + (pad & width & 1)
             return .string(String(repeating: " ", count: left) + s + String(repeating: " ", count: pad - left))
         case "batch":
             guard case .int(let size)? = arg(0, "linecount"), size > 0 else { throw LocatedError(.runtime, "batch needs a positive size", at: offset) }
+            if arg(1, "fill_with") != nil { try checkListCount(size, "batch", at: offset) }
             let fill = arg(1, "fill_with")
             var out: [Value] = []
             var row: [Value] = []

@@ -10,6 +10,8 @@ final class Interpreter {
     private var iterations = 0
     private var callDepth = 0
     private var loopDepth = 0
+    /// Scopes that hold a macro defined in them; see `render`.
+    private var macroScopes: [Scope] = []
 
     init(globals: Scope, limits: JinjaLimits) {
         self.globals = globals; self.limits = limits
@@ -19,6 +21,13 @@ final class Interpreter {
 
     func render(_ nodes: [Node]) throws(LocatedError) -> String {
         let scope = Scope(parent: globals)
+        // A macro's callable holds the scope it was defined in and that scope holds the
+        // callable. The cycle is broken when the render ends; otherwise every render of a
+        // template with a macro leaked its scopes and the messages in them (found by fuzzing).
+        defer {
+            for s in macroScopes { s.removeAll() }
+            macroScopes = []
+        }
         _ = try run(nodes, scope)
         return output
     }
@@ -175,6 +184,7 @@ final class Interpreter {
     }
 
     private func makeMacro(_ m: Macro, _ definingScope: Scope) -> Callable {
+        macroScopes.append(definingScope)
         let macro = makeMacroBody(m, definingScope)
         macro.isMacro = true
         return macro

@@ -75,7 +75,7 @@ extension Interpreter {
                 }
                 var count = -1
                 if args.count > 2, case .int(let c) = args[2] { count = c }
-                return .string(StringBytes.replace(s, old, new, count: count))
+                return .string(try self.checkedReplace(s, old, new, count: count, at: offset))
             }
         case "find", "rfind", "index", "rindex", "count":
             return bound(name) { args, _, offset throws(LocatedError) in

@@ -3,7 +3,11 @@ import Foundation
 /// Python's arithmetic and comparison operators.
 extension Interpreter {
     func binary(_ op: BinaryOperator, _ a: Value, _ b: Value, at offset: Int) throws(LocatedError) -> Value {
-        if op == .concat { return .string(PythonFormat.str(a) + PythonFormat.str(b)) }
+        if op == .concat {
+            let x = PythonFormat.str(a), y = PythonFormat.str(b)
+            try checkStringBytes(sum(x.utf8.count, y.utf8.count), "'~'", at: offset)
+            return .string(x + y)
+        }
         func unsupported() -> LocatedError {
             operandError("unsupported operand type(s) for \(op.rawValue): '\(a.typeName)' and '\(b.typeName)'", a, b, at: offset)
         }
@@ -53,9 +57,15 @@ extension Interpreter {
             }
         }
         switch (op, a, b) {
-        case let (.add, .string(x), .string(y)): return .string(x + y)
-        case let (.add, .list(x), .list(y)): return .list(x + y)
-        case let (.add, .tuple(x), .tuple(y)): return .tuple(x + y)
+        case let (.add, .string(x), .string(y)):
+            try checkStringBytes(sum(x.utf8.count, y.utf8.count), "'+'", at: offset)
+            return .string(x + y)
+        case let (.add, .list(x), .list(y)):
+            try checkListCount(sum(x.count, y.count), "'+'", at: offset)
+            return .list(x + y)
+        case let (.add, .tuple(x), .tuple(y)):
+            try checkListCount(sum(x.count, y.count), "'+'", at: offset)
+            return .tuple(x + y)
         case (.add, .string, _):
             throw operandError("can only concatenate str (not \"\(b.typeName)\") to str", b, at: offset)
         case (.add, .list, _):
@@ -66,7 +76,7 @@ extension Interpreter {
         case let (.multiply, .list(l), n), let (.multiply, n, .list(l)):
             guard case .int(let count)? = numeric(n).flatMap({ if case .int(let i) = $0 { Value.int(i) } else { nil } }) else { throw unsupported() }
             guard count > 0 else { return .list([]) }
-            guard l.count * count <= limits.iterations else { throw LocatedError(.limit, "list repetition too large", at: offset) }
+            guard product(l.count, count) <= limits.iterations else { throw LocatedError(.limit, "list repetition too large", at: offset) }
             return .list(Array([[Value]](repeating: l, count: count).joined()))
         case let (.modulo, .string(format), args):
             return .string(try percentFormat(format, args, at: offset))

@@ -16,6 +16,7 @@ final class Scope {
     }
 
     func assign(_ name: String, _ value: Value) { variables[name] = value }
+    func removeAll() { variables = [:] }
 }
 
 /// Caps that keep a hostile or broken template from hanging or exhausting memory.
