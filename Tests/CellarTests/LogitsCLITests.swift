@@ -53,8 +53,8 @@ print(json.dumps({"keys": keys, "dtype": str(ours.dtype), "shape": list(ours.sha
         let out = work.appendingPathComponent("out.safetensors")
         let vocab = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(contentsOf: model.appendingPathComponent("config.json"))) as? [String: Any])?["vocab_size"] as? Int)
         let cases: [(args: [String], status: Int32, expected: String)] = [
-            (["logits", model.path, "--ids", "1 x 3", "-o", out.path], 2, "cellar: logits: --ids entry 2 'x' is not a token id\n"),
-            (["logits", model.path, "--ids", " ", "-o", out.path], 2, "cellar: logits: --ids is empty\n"),
+            (["logits", model.path, "--ids", "1 x 3", "-o", out.path], 2, "cellar: logits: --ids entry 2 'x' is not a token id\nusage: "),
+            (["logits", model.path, "--ids", " ", "-o", out.path], 2, "cellar: logits: --ids is empty\nusage: "),
             (["logits", model.path, "-o", out.path], 2, "--ids"),
             (["logits", model.path, "--ids", "1 2"], 2, "-o OUT.safetensors"),
             (["logits", model.path, "--ids", "1 \(vocab)", "-o", out.path], 1, "token id \(vocab) is outside the vocabulary of \(vocab)"),
@@ -65,7 +65,10 @@ print(json.dumps({"keys": keys, "dtype": str(ours.dtype), "shape": list(ours.sha
             let r = try CLI.run(c.args)
             XCTAssertEqual(r.status, c.status, "\(c.args): \(r.stderr)")
             XCTAssertTrue(r.stderr.hasPrefix("cellar: ") && r.stderr.contains(c.expected), "\(c.args): \(r.stderr)")
-            XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr)
+            // A usage error adds the usage line; anything else is one line.
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, c.status == 2 ? 2 : 1, r.stderr)
+            if c.status == 2 { XCTAssertEqual(lines.last, "usage: cellar logits MODEL --ids \"1 2 3\" -o OUT.safetensors") }
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(c.args) wrote an output")
         }
     }

@@ -91,7 +91,7 @@ print(json.dumps([[(lambda e: {"ids": e.ids, "tokens": e.tokens})(t.encode(x, ad
         let bad = dir.appendingPathComponent("bad.txt")
         try Data([0x61, 0x62, 0x63, 0xC3, 0x28]).write(to: bad)
         r = try CLI.run(["tokenize", gguf.path, "--file", bad.path])
-        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr, "cellar: tokenize: \(bad.path): not valid UTF-8 at byte 3\n")
         r = try CLI.run(["tokenize", gguf.path])
         XCTAssertEqual(r.status, 2)
