@@ -6,6 +6,9 @@ public let allCellKinds: [any Cell.Type] = [
     ImportCell.self,
     LoadCell.self,
     QuantizeCell.self,
+    PromptCell.self,
+    WriteCell.self,
+    EvalCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)
