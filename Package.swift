@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "TextTests", dependencies: ["JSON", "Text", "Tensors", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Text", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "Models", "Tensors", "TestSupport"]),
-        .testTarget(name: "CellsTests", dependencies: ["Cells", "CellKit", "Runner", "Recipe", "Store", "TestSupport"]),
+        .testTarget(name: "CellsTests", dependencies: ["Cells", "CellKit", "Runner", "Recipe", "Store", "Models", "Tensors", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["JSON", "Runner", "CellKit", "Recipe", "Store", "TestSupport"]),
         .testTarget(name: "CellarTests", dependencies: ["TestSupport"]),
     ],

@@ -22,6 +22,16 @@ public struct LoadCell: Cell {
         let model = try context.require(context.input("model"), "model")
         let devices = context.strings("devices") ?? ["cpu:0"]
         guard !devices.isEmpty else { throw CellError(cellID: context.cellID, "devices must name at least one device") }
+        var seen: Set<String> = []
+        for device in devices {
+            // The engine runs on CPU cores only: a device is "cpu:N", each named once.
+            guard device.hasPrefix("cpu:"), let n = Int(device.dropFirst(4)), n >= 0 else {
+                throw CellError(cellID: context.cellID, "device \"\(device)\" is not of the form \"cpu:N\" (e.g. [\"cpu:0\", \"cpu:1\"])")
+            }
+            guard seen.insert(device).inserted else {
+                throw CellError(cellID: context.cellID, "devices: \"\(device)\" is named twice")
+            }
+        }
         let splitText = context.string("split") ?? "tensor"
         guard let split = Split(rawValue: splitText) else {
             throw CellError(cellID: context.cellID, "split must be \"tensor\" or \"layers\", got \"\(splitText)\"")

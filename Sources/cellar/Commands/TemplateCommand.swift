@@ -28,21 +28,21 @@ struct TemplateCommand: Command {
         case .array(let list): messages = list
         case .dict(let pairs):
             guard case .array(let list)? = input["messages"] else {
-                throw TemplateCommandError("\(messagesPath): expected \"messages\" to be a list of {role, content} objects")
+                throw InputError("\(messagesPath): expected \"messages\" to be a list of {role, content} objects")
             }
             messages = list
             for (k, v) in pairs where k != "messages" { extra[k] = v }
-        default: throw TemplateCommandError("\(messagesPath): expected a list of messages or an object with \"messages\"")
+        default: throw InputError("\(messagesPath): expected a list of messages or an object with \"messages\"")
         }
         for (i, m) in messages.enumerated() {
             guard case .dict = m, m["role"]?.stringValue != nil else {
-                throw TemplateCommandError("\(messagesPath): message \(i) is not an object with a string \"role\"")
+                throw InputError("\(messagesPath): message \(i) is not an object with a string \"role\"")
             }
         }
 
         let config = try TokenizerConfig.load(model: URL(fileURLWithPath: model))
         guard let source = config.chatTemplate else {
-            throw TemplateCommandError("\(model): the model has no chat template (tokenizer_config.json chat_template or GGUF tokenizer.chat_template)")
+            throw InputError("\(model): the model has no chat template (tokenizer_config.json chat_template or GGUF tokenizer.chat_template)")
         }
         do {
             let template = try ChatTemplate(source)
@@ -50,8 +50,8 @@ struct TemplateCommand: Command {
                                            bosToken: config.bosToken, eosToken: config.eosToken, extra: extra, date: date)
             FileHandle.standardOutput.write(Data(text.utf8))
         } catch {
-            if error.kind == .raised { throw TemplateCommandError("\(model): the chat template refused the conversation: \(error.message)") }
-            throw TemplateCommandError("\(model): \(error)")
+            if error.kind == .raised { throw InputError("\(model): the chat template refused the conversation: \(error.message)") }
+            throw InputError("\(model): \(error)")
         }
         return 0
     }
@@ -63,9 +63,4 @@ struct TemplateCommand: Command {
         }
         return PinnedDate(year: parts[0], month: parts[1], day: parts[2])
     }
-}
-
-struct TemplateCommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }

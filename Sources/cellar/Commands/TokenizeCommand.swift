@@ -26,7 +26,7 @@ struct TokenizeCommand: Command {
             }
             guard let s = String(validating: data, as: UTF8.self) else {
                 let offset = firstInvalidUTF8Offset(data)
-                throw UsageError("\(name): \(f): not valid UTF-8 at byte \(offset)")
+                throw InputError("\(name): \(f): not valid UTF-8 at byte \(offset)")
             }
             input = s
         default: throw UsageError("\(name): give exactly one of --text and --file")
