@@ -44,7 +44,7 @@ let package = Package(
         // Locates ../shared, the offline bundle and the Python references; for tests only.
         .target(name: "TestSupport"),
         .executableTarget(name: "cellar", dependencies: [
-            "Runner", "Cells", "CellKit", "Recipe", "Store", "Bundle", "Tensors", "Models", "Text",
+            "JSON", "Runner", "Cells", "CellKit", "Recipe", "Store", "Bundle", "Tensors", "Models", "Text",
             "Decoding", "Quantize",
         ]),
 
@@ -54,12 +54,12 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Store", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Kernels", "TestSupport"]),
-        .testTarget(name: "TextTests", dependencies: ["Text", "Tensors", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Kernels", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TextTests", dependencies: ["JSON", "Text", "Tensors", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Text", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "Models", "Tensors", "TestSupport"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "CellKit", "Runner", "Recipe", "Store", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "CellKit", "Recipe", "Store", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["JSON", "Runner", "CellKit", "Recipe", "Store", "TestSupport"]),
         .testTarget(name: "CellarTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

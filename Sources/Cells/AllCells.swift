@@ -4,7 +4,11 @@ import CellKit
 public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
+    LoadCell.self,
     QuantizeCell.self,
+    PromptCell.self,
+    WriteCell.self,
+    EvalCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)

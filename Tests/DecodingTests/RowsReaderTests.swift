@@ -4,7 +4,7 @@ import XCTest
 @testable import Decoding
 import Text
 
-/// CSV and JSONL rows against Python's csv and json modules, plus the errors they must give.
+/// Generated CSV files against Python's csv module (error cases: RowReaderTests).
 final class RowsReaderTests: XCTestCase {
     static let values = ["plain", "", "with, comma", "with \"quotes\"", "multi\nline", "crlf\r\ninside", "  spaces  ",
                          "é 你好 🙂 👩‍👩‍👧", "'single'", "trailing\n", "\"", ",", "A", "tie"]
@@ -46,46 +46,17 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False))
         let expected = try JSONSerialization.jsonObject(with: Fixtures.python(script, stdin: input)) as? [[[String]]] ?? []
         XCTAssertEqual(expected.count, texts.count)
         for (i, text) in texts.enumerated() where i < expected.count {
+            // A header without rows is an error here (nothing to prompt); Python gives the header alone.
+            guard expected[i].count > 1 else {
+                XCTAssertThrowsError(try CSVReader.read(Data(text.utf8), file: "gen\(i).csv"))
+                continue
+            }
             let table = try CSVReader.read(Data(text.utf8), file: "gen\(i).csv")
-            let all = [table.header] + table.rows
+            let all = [table.columns] + table.rows.map { $0.map { $0?.stringValue ?? "<nil>" } }
             XCTAssertEqual(all.count, expected[i].count, text.debugDescription)
             for (a, b) in zip(all, expected[i]) {
                 XCTAssertTrue(a.count == b.count && zip(a, b).allSatisfy { $0.utf8.elementsEqual($1.utf8) }, "\(a) vs \(b) in \(text.debugDescription)")
             }
-        }
-    }
-
-    func testCSVErrorsNameTheRow() {
-        func error(_ text: String) -> RowsError? {
-            do { _ = try CSVReader.read(Data(text.utf8), file: "t.csv"); XCTFail("accepted \(text.debugDescription)"); return nil }
-            catch { return error }
-        }
-        XCTAssertEqual(error("a,b\n1,2\n3\n")?.description, "t.csv:3: row 2: 1 field(s), but the header has 2")
-        XCTAssertEqual(error("a,b\n1,\"open\n2,3\n")?.description, "t.csv:2: row 1: unterminated quoted field 2 (opened on line 2)")
-        XCTAssertEqual(error("a,b\n1,\"x\"y\n")?.record, 1)
-        XCTAssertEqual(error("a,b\n\"multi\nline\",2\n1,2\"\n")?.line, 4)
-        XCTAssertEqual(error("")?.description, "t.csv:1: row 0: empty file: expected a header row")
-        XCTAssertEqual(error("a\rb\n")?.record, 0)
-        XCTAssertThrowsError(try CSVReader.read(Data([0x61, 0x0A, 0xFF, 0x0A]), file: "t.csv")) { e in
-            XCTAssertEqual((e as? RowsError)?.record, 1)
-        }
-    }
-
-    func testCSVBlankLinesAndColumns() throws {
-        let t = try CSVReader.read(Data("\u{FEFF}id,prompt\r\n\r\n1,\"a, \"\"b\"\"\"\r\n2,\r\n".utf8), file: "t.csv")
-        XCTAssertEqual(t.header, ["id", "prompt"])
-        XCTAssertEqual(t.rows, [["1", "a, \"b\""], ["2", ""]])
-        XCTAssertEqual(t.column("prompt"), 1)
-    }
-
-    func testJSONLRowsKeepOrderAndNameTheLine() throws {
-        let rows = try JSONLReader.read(Data("{\"b\": 1, \"a\": 2.0}\r\n\n{\"x\": \"é\"}".utf8), file: "t.jsonl")
-        XCTAssertEqual(rows, [.dict([("b", .int(1)), ("a", .double(2))]), .dict([("x", .string("é"))])])
-        XCTAssertThrowsError(try JSONLReader.read(Data("{\"a\": 1}\n{\"a\": }\n".utf8), file: "t.jsonl")) { e in
-            XCTAssertEqual((e as? RowsError)?.description, "t.jsonl:2: row 2: column 7: expected a value, found '}'")
-        }
-        XCTAssertThrowsError(try JSONLReader.read(Data("[1]\n".utf8), file: "t.jsonl")) { e in
-            XCTAssertEqual((e as? RowsError)?.message, "expected a JSON object")
         }
     }
 }

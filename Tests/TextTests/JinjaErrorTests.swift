@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import XCTest
 @testable import Text
 
@@ -89,7 +90,7 @@ final class JinjaErrorTests: XCTestCase {
         XCTAssertEqual(pairs.map(\.key), ["z", "a", "m"])
         XCTAssertEqual(pairs[0].value, .int(2))
         XCTAssertEqual(pairs[1].value, .array([.double(1), .int(-2), .double(300), .string("é🙂")]))
-        for (text, line, column) in [("{\"a\": }", 1, 7), ("[1,\n 2,\n x]", 3, 2), ("[01]", 1, 2), ("\"abc", 1, 1), ("{} x", 1, 4), ("", 1, 1)] {
+        for (text, line, column) in [("{\"a\": }", 1, 7), ("[1,\n 2,\n x]", 3, 2), ("[01]", 1, 3), ("\"abc", 1, 1), ("{} x", 1, 4), ("", 1, 1)] {
             XCTAssertThrowsError(try JinjaValue(json: Data(text.utf8)), text) { e in
                 let e = e as? JSONError
                 XCTAssertEqual(e?.line, line, text)

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import XCTest
 import TestSupport
 @testable import Text
@@ -32,7 +33,7 @@ final class TokenizerVariantTests: XCTestCase {
     }
     static func added(_ id: Int, _ content: String, special: Bool, lstrip: Bool = false, rstrip: Bool = false,
                       normalized: Bool = false, singleWord: Bool = false) -> JSONValue {
-        object([("id", .number(Double(id))), ("content", .string(content)), ("single_word", .bool(singleWord)), ("lstrip", .bool(lstrip)),
+        object([("id", .int(id)), ("content", .string(content)), ("single_word", .bool(singleWord)), ("lstrip", .bool(lstrip)),
                 ("rstrip", .bool(rstrip)), ("normalized", .bool(normalized)), ("special", .bool(special))])
     }
 

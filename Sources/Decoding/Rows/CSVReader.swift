@@ -1,109 +1,124 @@
 import Foundation
+import Text
 
-/// A CSV file as a header and rows of strings.
-public struct CSVTable: Sendable, Equatable {
-    public let header: [String]
-    public let rows: [[String]]
-
-    /// The column named `name`, if the header has it.
-    public func column(_ name: String) -> Int? { header.firstIndex { $0.utf8.elementsEqual(name.utf8) } }
+/// RFC 4180 CSV: a header record then data records, fields separated by commas, records by
+/// CRLF or LF; a field in double quotes may hold commas, line breaks and doubled quotes. A
+/// UTF-8 byte order mark is skipped and wholly empty lines are ignored (as Python's csv
+/// module does). Every record must have as many fields as the header.
+public enum CSVReader {
+    public static func read(_ data: Data, file: String, limits: RowLimits = RowLimits()) throws(RowsError) -> RowTable {
+        var parser = CSVParser(bytes: [UInt8](data), file: file, limits: limits)
+        guard let header = try parser.nextRecord() else {
+            throw RowsError(file: file, place: "", "the file is empty; expected a header line naming the columns")
+        }
+        var seen: Set<String> = []
+        for (i, name) in header.fields.enumerated() {
+            guard !name.isEmpty else { throw RowsError(file: file, place: "line 1", "column \(i + 1) of the header has no name") }
+            guard seen.insert(name).inserted else { throw RowsError(file: file, place: "line 1", "the header names column '\(name)' twice") }
+        }
+        var rows: [[JinjaValue?]] = []
+        var lines: [Int] = []
+        while let record = try parser.nextRecord() {
+            guard record.fields.count == header.fields.count else {
+                throw RowsError(file: file, place: "line \(record.line) (row \(rows.count))",
+                                "expected \(header.fields.count) fields as in the header, found \(record.fields.count)")
+            }
+            rows.append(record.fields.map { .string($0) })
+            lines.append(record.line)
+        }
+        guard !rows.isEmpty else { throw RowsError(file: file, place: "", "the file has a header but no rows") }
+        return RowTable(file: file, columns: header.fields, rows: rows, lines: lines)
+    }
 }
 
-/// RFC 4180 CSV: comma-separated fields, records ended by CRLF or LF, fields in double quotes
-/// may hold commas, newlines and `""` for a quote. A UTF-8 BOM is skipped; the last record may
-/// lack its line end. Strict: a stray quote, text after a closing quote, an unterminated quote
-/// or a row whose field count differs from the header's is an error naming the row.
-public enum CSVReader {
-    public static func read(_ data: Data, file: String) throws(RowsError) -> CSVTable {
-        let bytes = [UInt8](data)
-        var records = try parse(bytes, file: file)
-        guard !records.isEmpty else { throw RowsError(file: file, record: 0, line: 1, message: "empty file: expected a header row") }
-        let header = records.removeFirst()
-        var rows: [[String]] = []
-        rows.reserveCapacity(records.count)
-        for (i, r) in records.enumerated() {
-            guard r.fields.count == header.fields.count else {
-                throw RowsError(file: file, record: i + 1, line: r.line,
-                                message: "\(r.fields.count) field(s), but the header has \(header.fields.count)")
-            }
-            rows.append(r.fields)
-        }
-        return CSVTable(header: header.fields, rows: rows)
+/// The byte-level state machine behind `CSVReader`.
+struct CSVParser {
+    let bytes: [UInt8]
+    let file: String
+    let limits: RowLimits
+    var position = 0
+    var line = 1
+
+    init(bytes: [UInt8], file: String, limits: RowLimits) {
+        self.bytes = bytes; self.file = file; self.limits = limits
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
     }
 
-    public static func read(contentsOf url: URL) throws -> CSVTable {
-        try read(try Data(contentsOf: url), file: url.path)
+    struct Record { var fields: [String]; var line: Int }
+
+    /// The next non-empty record, or nil at the end of the file.
+    mutating func nextRecord() throws(RowsError) -> Record? {
+        while position < bytes.count {
+            let start = line
+            // A wholly empty line is skipped.
+            if bytes[position] == 0x0A { position += 1; line += 1; continue }
+            if bytes[position] == 0x0D {
+                position += 1
+                if position < bytes.count && bytes[position] == 0x0A { position += 1 }
+                line += 1; continue
+            }
+            var fields: [String] = []
+            var rowBytes = 0
+            while true {
+                let field = try nextField(recordLine: start)
+                rowBytes += field.count
+                guard rowBytes <= limits.rowBytes else { throw error(start, "the row is longer than \(limits.rowBytes) bytes") }
+                guard let text = String(validating: field, as: UTF8.self) else {
+                    throw error(start, "field \(fields.count + 1) is not valid UTF-8")
+                }
+                fields.append(text)
+                guard fields.count <= limits.columns else { throw error(start, "more than \(limits.columns) fields") }
+                if position < bytes.count && bytes[position] == 0x2C { position += 1; continue }
+                // End of record: a line break or the end of the file.
+                if position < bytes.count {
+                    if bytes[position] == 0x0D { position += 1 }
+                    if position < bytes.count && bytes[position] == 0x0A { position += 1 }
+                    line += 1
+                }
+                return Record(fields: fields, line: start)
+            }
+        }
+        return nil
     }
 
-    private struct Record { var fields: [String]; var line: Int }
+    /// One field, leaving `position` on the comma, line break or end that follows it.
+    private mutating func nextField(recordLine: Int) throws(RowsError) -> ArraySlice<UInt8> {
+        guard position < bytes.count, bytes[position] == 0x22 else {
+            let start = position
+            while position < bytes.count {
+                let b = bytes[position]
+                if b == 0x2C || b == 0x0A || b == 0x0D { break }
+                if b == 0x22 {
+                    throw error(line, "a double quote inside an unquoted field; quote the whole field and double the quotes inside it")
+                }
+                position += 1
+                guard position - start <= limits.fieldBytes else { throw error(recordLine, "a field is longer than \(limits.fieldBytes) bytes") }
+            }
+            return bytes[start..<position]
+        }
+        let openedAt = line
+        position += 1
+        var out: [UInt8] = []
+        while true {
+            guard position < bytes.count else {
+                throw error(openedAt, "a quoted field opened here is never closed (missing closing double quote)")
+            }
+            let b = bytes[position]
+            position += 1
+            if b == 0x22 {
+                if position < bytes.count && bytes[position] == 0x22 { out.append(0x22); position += 1; continue }
+                guard position == bytes.count || bytes[position] == 0x2C || bytes[position] == 0x0A || bytes[position] == 0x0D else {
+                    throw error(line, "unexpected character after a closing double quote; expected a comma or the end of the line")
+                }
+                return out[...]
+            }
+            if b == 0x0A { line += 1 }
+            out.append(b)
+            guard out.count <= limits.fieldBytes else { throw error(recordLine, "a field is longer than \(limits.fieldBytes) bytes") }
+        }
+    }
 
-    private static func parse(_ bytes: [UInt8], file: String) throws(RowsError) -> [Record] {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
-        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var line = 1
-        var records: [Record] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var recordLine = 1
-        var quoted = false
-
-        func fail(_ message: String, at l: Int? = nil) -> RowsError {
-            RowsError(file: file, record: records.count, line: l ?? line, message: message)
-        }
-        func text(_ f: [UInt8]) throws(RowsError) -> String {
-            guard let s = String(validating: f, as: UTF8.self) else { throw fail("field \(fields.count + 1) is not valid UTF-8") }
-            return s
-        }
-        while i < bytes.count {
-            // One field.
-            field.removeAll(keepingCapacity: true)
-            quoted = bytes[i] == quote
-            if quoted {
-                let openedOn = line
-                i += 1
-                while true {
-                    guard i < bytes.count else { throw fail("unterminated quoted field \(fields.count + 1) (opened on line \(openedOn))", at: openedOn) }
-                    let b = bytes[i]
-                    if b == quote {
-                        if i + 1 < bytes.count && bytes[i + 1] == quote { field.append(quote); i += 2; continue }
-                        i += 1
-                        break
-                    }
-                    if b == lf { line += 1 }
-                    field.append(b)
-                    i += 1
-                }
-                if i < bytes.count, bytes[i] != comma, bytes[i] != lf, bytes[i] != cr {
-                    throw fail("text after the closing quote of field \(fields.count + 1)")
-                }
-            } else {
-                while i < bytes.count, bytes[i] != comma, bytes[i] != lf, bytes[i] != cr {
-                    if bytes[i] == quote { throw fail("a quote inside unquoted field \(fields.count + 1) (quote the whole field and double the quote)") }
-                    field.append(bytes[i])
-                    i += 1
-                }
-            }
-            fields.append(try text(field))
-            // What ends the field.
-            if i < bytes.count && bytes[i] == comma {
-                i += 1
-                if i == bytes.count { fields.append("") }
-                continue
-            }
-            if i < bytes.count && bytes[i] == cr {
-                i += 1
-                guard i < bytes.count && bytes[i] == lf || i == bytes.count else { throw fail("a carriage return not followed by a line feed") }
-            }
-            if i < bytes.count && bytes[i] == lf { i += 1 }
-            // A blank line is no record (as pandas' skip_blank_lines).
-            if !(fields.count == 1 && fields[0].isEmpty && !quoted) {
-                records.append(Record(fields: fields, line: recordLine))
-            }
-            fields = []
-            line += 1
-            recordLine = line
-        }
-        if !fields.isEmpty { records.append(Record(fields: fields, line: recordLine)) }
-        return records
+    private func error(_ line: Int, _ message: String) -> RowsError {
+        RowsError(file: file, place: "line \(line)", message)
     }
 }

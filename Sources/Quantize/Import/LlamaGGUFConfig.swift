@@ -1,3 +1,5 @@
+import Foundation
+import JSON
 import Tensors
 
 /// The hyper-parameters of a llama-architecture GGUF, read from its `llama.*` metadata, and
@@ -74,12 +76,12 @@ struct LlamaGGUFConfig {
         }
     }
 
-    func configJSON(dtype: ImportDType) -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [
+    func configJSON(dtype: ImportDType) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
             ("architectures", .array([.string("LlamaForCausalLM")])),
             ("model_type", .string("llama")),
             ("attention_bias", .bool(false)),
-            ("attention_dropout", .number("0.0")),
+            ("attention_dropout", .number(0.0)),
             ("hidden_act", .string("silu")),
             ("hidden_size", .int(hiddenSize)),
             ("intermediate_size", .int(intermediateSize)),
@@ -94,7 +96,7 @@ struct LlamaGGUFConfig {
             ("vocab_size", .int(vocabSize)),
             ("tie_word_embeddings", .bool(tied)),
             ("mlp_bias", .bool(false)),
-            ("initializer_range", .number("0.02")),
+            ("initializer_range", .number(0.02)),
             ("pretraining_tp", .int(1)),
             ("use_cache", .bool(true)),
             ("torch_dtype", .string(dtype.torchName)),
@@ -105,8 +107,8 @@ struct LlamaGGUFConfig {
         return .object(members)
     }
 
-    func generationConfigJSON() -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [("_from_model_config", .bool(true))]
+    func generationConfigJSON() -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("_from_model_config", .bool(true))]
         if let bosID { members.append(("bos_token_id", .int(bosID))) }
         if let eosID { members.append(("eos_token_id", .int(eosID))) }
         if let padID { members.append(("pad_token_id", .int(padID))) }
@@ -120,4 +122,9 @@ public enum ImportDType: String, Sendable, CaseIterable {
 
     var torchName: String { self == .f16 ? "float16" : "float32" }
     var dtype: DType { self == .f16 ? .f16 : .f32 }
+}
+
+extension JSONValue {
+    /// A config file as transformers writes it: two-space indent, members in order, final newline.
+    var data: Data { Data((JSONWriter.serialize(self, indent: 2) + "\n").utf8) }
 }

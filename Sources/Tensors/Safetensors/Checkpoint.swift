@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The weights of a Hugging Face folder: `model.safetensors`, or the shards listed in
 /// `model.safetensors.index.json` (`{"metadata": {...}, "weight_map": {tensor: shard file}}`).
@@ -110,7 +111,7 @@ public final class Checkpoint: @unchecked Sendable {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw SafetensorsError(file: url.path, "cannot be read") }
         let root: JSONValue
-        do { root = try JSONValue.parse([UInt8](data)) } catch {
+        do { root = try JSONParser.parse(data, file: url.path, options: .header) } catch {
             throw SafetensorsError(file: url.path, "is not valid JSON at byte \(error.offset): \(error.message)")
         }
         guard case .object(let entries)? = root["weight_map"] else {

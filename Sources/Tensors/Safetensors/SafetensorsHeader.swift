@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The parsed and validated JSON header of a safetensors file:
 /// `[u64 little-endian N][N bytes of JSON][data section]`, offsets in the JSON relative to the
@@ -61,7 +62,7 @@ public struct SafetensorsHeader: Sendable {
 
     static func parse(json: UnsafeRawBufferPointer, dataOffset: Int, dataAvailable: Int?, file: String) throws(SafetensorsError) -> SafetensorsHeader {
         let root: JSONValue
-        do { root = try JSONValue.parse(json) } catch {
+        do { root = try JSONParser.parse(json, file: file, options: .header) } catch {
             throw SafetensorsError(file: file, "header JSON is invalid at byte \(8 + error.offset): \(error.message)")
         }
         guard case .object(let members) = root else { throw SafetensorsError(file: file, "header JSON is not an object") }

@@ -106,7 +106,7 @@ public struct GGUFTokenizerMetadata: Sendable {
         var seen = Set<[UInt8]>()
         for (i, t) in tokens.enumerated() {
             // Duplicate strings cannot be keys of the vocabulary; the first id wins, like llama.cpp's text → id map.
-            if seen.insert(Array(t.utf8)).inserted { vocab.append((t, .number(Double(i)))) }
+            if seen.insert(Array(t.utf8)).inserted { vocab.append((t, .int(i))) }
         }
         var mergePairs: [JSONValue] = []
         mergePairs.reserveCapacity(merges.count)
@@ -117,7 +117,7 @@ public struct GGUFTokenizerMetadata: Sendable {
         }
         var added: [JSONValue] = []
         for (i, type) in tokenTypes.enumerated() where type == 3 || type == 4 {
-            added.append(.object([("id", .number(Double(i))), ("content", .string(tokens[i])), ("single_word", .bool(false)),
+            added.append(.object([("id", .int(i)), ("content", .string(tokens[i])), ("single_word", .bool(false)),
                                   ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
                                   ("special", .bool(type == 3))]))
         }
@@ -127,12 +127,12 @@ public struct GGUFTokenizerMetadata: Sendable {
         var specials: [(key: String, value: JSONValue)] = []
         func special(_ name: String, _ id: Int, _ typeID: Int) -> JSONValue {
             if !specials.contains(where: { $0.key == name }) {
-                specials.append((name, .object([("id", .string(name)), ("ids", .array([.number(Double(id))])), ("tokens", .array([.string(name)]))])))
+                specials.append((name, .object([("id", .string(name)), ("ids", .array([.int(id)])), ("tokens", .array([.string(name)]))])))
             }
-            return .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .number(Double(typeID)))]))])
+            return .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .int(typeID))]))])
         }
         func sequence(_ name: String, _ typeID: Int) -> JSONValue {
-            .object([("Sequence", .object([("id", .string(name)), ("type_id", .number(Double(typeID)))]))])
+            .object([("Sequence", .object([("id", .string(name)), ("type_id", .int(typeID))]))])
         }
         if addsBOS, let bos, let id = bosID { single.append(special(bos, id, 0)); pair.append(special(bos, id, 0)) }
         single.append(sequence("A", 0)); pair.append(sequence("A", 0))
@@ -161,7 +161,7 @@ public struct GGUFTokenizerMetadata: Sendable {
                 .object([("type", .string("Replace")), ("pattern", .object([("String", .string("\u{2581}"))])), ("content", .string(" "))]),
                 .object([("type", .string("ByteFallback"))]), .object([("type", .string("Fuse"))]),
             ]
-            if prefix { steps.append(.object([("type", .string("Strip")), ("content", .string(" ")), ("start", .number(1)), ("stop", .number(0))])) }
+            if prefix { steps.append(.object([("type", .string("Strip")), ("content", .string(" ")), ("start", .integer(1)), ("stop", .integer(0))])) }
             decoder = .object([("type", .string("Sequence")), ("decoders", .array(steps))])
             let unk = try tokenName(unknownID, "tokenizer.ggml.unknown_token_id")
             modelJSON += [("unk_token", unk.map { .string($0) } ?? .null), ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null),

@@ -1,6 +1,7 @@
 import Foundation
 import CellKit
 import Cells
+import JSON
 import Recipe
 import Runner
 

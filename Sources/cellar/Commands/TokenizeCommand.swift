@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Text
 
 /// `cellar tokenize MODEL (--text T | --file F) [--special] [--json]`: the ids of a text and,
@@ -35,12 +36,12 @@ struct TokenizeCommand: Command {
         var out = ""
         if json {
             let tokens: [JSONValue] = ids.map { id in
-                .object([("id", .number(Double(id))), ("token", tokenizer.token(id).map { .string($0) } ?? .null),
-                         ("bytes", .array(tokenizer.bytes(of: id).map { .number(Double($0)) })),
+                .object([("id", .int(id)), ("token", tokenizer.token(id).map { .string($0) } ?? .null),
+                         ("bytes", .array(tokenizer.bytes(of: id).map { .int($0) })),
                          ("special", .bool(tokenizer.isSpecial(id)))])
             }
-            out = JSONWriter.serialize(.object([("model", .string(model)), ("count", .number(Double(ids.count))),
-                                                ("ids", .array(ids.map { .number(Double($0)) })), ("tokens", .array(tokens))])) + "\n"
+            out = JSONWriter.serialize(.object([("model", .string(model)), ("count", .int(ids.count)),
+                                                ("ids", .array(ids.map { .int($0) })), ("tokens", .array(tokens))])) + "\n"
         } else {
             out += "ids: " + ids.map(String.init).joined(separator: " ") + "\n"
             out += "count: \(ids.count)\n"
