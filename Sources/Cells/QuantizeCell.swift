@@ -12,7 +12,7 @@ public struct QuantizeCell: Cell {
         ParameterSpec("method", .string, help: "\"awq\" (default) or \"rtn\""),
         ParameterSpec("bits", .integer, help: "4 (the only width supported)"),
         ParameterSpec("group_size", .integer, help: "inputs per quantization group (default 128)"),
-        ParameterSpec("calibration_tokens", .integer, help: "calibration tokens used at most (default 8192)"),
+        ParameterSpec("calibration_tokens", .integer, help: "calibration tokens used at most (default 4096)"),
     ])
     public static let version = 1
     public init() {}
@@ -27,7 +27,7 @@ public struct QuantizeCell: Cell {
                                       bits: context.integer("bits") ?? 4)
         let summary = try QuantizeRun.run(model: model, output: context.outputDirectory, options: options,
                                           calibration: context.input("calibration"),
-                                          maxTokens: context.integer("calibration_tokens") ?? 8192,
+                                          maxTokens: context.integer("calibration_tokens") ?? QuantizeRun.defaultCalibrationTokens,
                                           progress: { line in
                                               context.log(line)
                                           })

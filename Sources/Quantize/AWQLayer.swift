@@ -32,8 +32,12 @@ public struct LayerInputs: Sendable {
     public var mlp: Activations
     /// silu(gate)·up feeding down_proj [tokens, intermediate].
     public var mlpHidden: Activations
-    public init(attention: Activations, attentionOutput: Activations, mlp: Activations, mlpHidden: Activations) {
+    /// Lets the q/k/v search score the whole attention block; nil scores q/k/v on their own outputs.
+    public var attentionBlock: AttentionBlockShape?
+    public init(attention: Activations, attentionOutput: Activations, mlp: Activations, mlpHidden: Activations,
+                attentionBlock: AttentionBlockShape? = nil) {
         self.attention = attention; self.attentionOutput = attentionOutput; self.mlp = mlp; self.mlpHidden = mlpHidden
+        self.attentionBlock = attentionBlock
     }
 }
 
@@ -77,29 +81,77 @@ public enum AWQLayer {
         return groups
     }
 
-    /// Scales (AWQ) and quantizes the layer. `weights` is updated in place with the folded norms
-    /// (the norm weights are what the quantized checkpoint stores). Returns the quantized linears by name.
+    /// Scales (AWQ), clips and quantizes the layer. `weights` is updated in place with the folded
+    /// norms (the norm weights are what the quantized checkpoint stores). Returns the quantized
+    /// linears by name. As in AutoAWQ, q/k/v are scored on the attention block's output (when the
+    /// inputs carry its shape), gate/up on the whole MLP's, the others on their own outputs, and clipping (not for q/k, whose errors attention magnifies) follows scaling.
     public static func quantize(_ weights: inout LayerWeights, inputs: LayerInputs?, method: QuantizationMethod,
-                                groupSize: Int, grid: Int = 20) throws(QuantizeError)
+                                groupSize: Int, grid: Int = 20, clip: Bool = true,
+                                searchTokens: Int = 512, clipTokens: Int = 256) throws(QuantizeError)
         -> (linears: [String: QuantizedLinear], report: [ScaleGroupReport]) {
         var report: [ScaleGroupReport] = []
         if method == .awq {
             guard let inputs else { throw .unsupported("AWQ needs calibration activations") }
             var decided: [(ScaleGroup, [Float])] = []
-            for group in try scaleGroups(weights) {
+            let groups = try scaleGroups(weights)
+            for group in groups {
                 var stacked: [Float] = [], rows = 0, inFeatures = 0
                 for name in group.linears {
                     let shape = try weights.linearShape(name)
                     stacked += try weights.tensor(name + ".weight")
                     rows += shape.out; inFeatures = shape.in
                 }
-                let result = try AWQScaleSearch.search(stackedWeights: stacked, rows: rows, inFeatures: inFeatures,
-                                                       groupSize: groupSize, activations: inputs[keyPath: group.input], grid: grid)
+                let x = inputs[keyPath: group.input]
+                let result: ScaleSearchResult
+                if group.linears == ["mlp.gate_proj", "mlp.up_proj"] {
+                    let down = try weights.tensor("mlp.down_proj.weight")
+                    let f = rows / 2
+                    guard down.count == f * inFeatures else { throw .badShape("mlp.down_proj.weight is not [\(inFeatures), \(f)]") }
+                    try AWQScaleSearch.validate(stacked, rows: rows, inFeatures: inFeatures, groupSize: groupSize, x)
+                    var loss = MLPOutputLoss(gateUp: stacked, down: down, intermediate: f,
+                                             x: AWQScaleSearch.sampleTokens(x, maxTokens: searchTokens))
+                    result = try AWQScaleSearch.search(stackedWeights: stacked, rows: rows, inFeatures: inFeatures,
+                                                       groupSize: groupSize, activations: x, grid: grid, loss: &loss)
+                } else if group.linears.first == "self_attn.q_proj", let block = inputs.attentionBlock {
+                    try AWQScaleSearch.validate(stacked, rows: rows, inFeatures: inFeatures, groupSize: groupSize, x)
+                    let c = block.config
+                    guard rows == c.qDim + 2 * c.kvDim, inFeatures == c.hiddenSize, x.tokens == block.sequenceLengths.reduce(0, +) else {
+                        throw .badShape("q/k/v [\(rows), \(inFeatures)] do not match config.json's attention dimensions")
+                    }
+                    let o = try weights.tensor("self_attn.o_proj.weight")
+                    guard o.count == c.hiddenSize * c.qDim else { throw .badShape("self_attn.o_proj.weight is not [\(c.hiddenSize), \(c.qDim)]") }
+                    var loss = AttentionOutputLoss(shape: block, x: x, qkv: stacked, o: o,
+                                                   biases: ["q_proj", "k_proj", "v_proj"].map { weights.tensors["self_attn.\($0).bias"] },
+                                                   maxTokens: searchTokens)
+                    result = try AWQScaleSearch.search(stackedWeights: stacked, rows: rows, inFeatures: inFeatures,
+                                                       groupSize: groupSize, activations: x, grid: grid, loss: &loss)
+                } else {
+                    result = try AWQScaleSearch.search(stackedWeights: stacked, rows: rows, inFeatures: inFeatures,
+                                                       groupSize: groupSize, activations: x, grid: grid, maxTokens: searchTokens)
+                }
                 report.append(ScaleGroupReport(linears: group.linears, ratio: result.ratio, error: result.error,
                                                roundToNearestError: result.roundToNearestError))
-                if result.ratio != nil { decided.append((group, result.scales)) }
+                decided.append((group, result.ratio == nil ? [] : result.scales))
             }
-            for (group, s) in decided { try apply(s, to: group, in: &weights) }
+            for (group, s) in decided where !s.isEmpty { try apply(s, to: group, in: &weights) }
+            if clip {
+                let inputOf: [String: KeyPath<LayerInputs, Activations>] = [
+                    "self_attn.v_proj": \.attention, "self_attn.o_proj": \.attentionOutput,
+                    "mlp.gate_proj": \.mlp, "mlp.up_proj": \.mlp, "mlp.down_proj": \.mlpHidden]
+                for name in linearNames {
+                    guard let path = inputOf[name] else { continue }
+                    // The linear now sees its input divided by its group's scales.
+                    var x = AWQScaleSearch.sampleTokens(inputs[keyPath: path], maxTokens: clipTokens)
+                    if let s = decided.first(where: { $0.0.linears.contains(name) })?.1, !s.isEmpty {
+                        for t in 0..<x.tokens { for i in 0..<x.features { x.values[t * x.features + i] /= s[i] } }
+                    }
+                    let shape = try weights.linearShape(name)
+                    var w = try weights.tensor(name + ".weight")
+                    try AWQClipSearch.clip(&w, outFeatures: shape.out, inFeatures: shape.in, groupSize: groupSize,
+                                           activations: x, maxTokens: clipTokens)
+                    weights.tensors[name + ".weight"] = w
+                }
+            }
         }
         var linears: [String: QuantizedLinear] = [:]
         for name in linearNames {

@@ -9,8 +9,10 @@ public struct QuantizeOptions: Sendable {
     public var bits: Int
     /// Points on the α grid of the scale search.
     public var grid: Int
-    public init(method: QuantizationMethod = .awq, groupSize: Int = 128, bits: Int = 4, grid: Int = 20) {
-        self.method = method; self.groupSize = groupSize; self.bits = bits; self.grid = grid
+    /// Whether AWQ also searches per-group weight clipping (AutoAWQ's default).
+    public var clip: Bool
+    public init(method: QuantizationMethod = .awq, groupSize: Int = 128, bits: Int = 4, grid: Int = 20, clip: Bool = true) {
+        self.method = method; self.groupSize = groupSize; self.bits = bits; self.grid = grid; self.clip = clip
     }
 }
 
@@ -69,7 +71,7 @@ public enum AWQModelQuantizer {
             }
             let inputs = options.method == .awq ? try source?.inputs(layer: l, weights: weights) : nil
             let (linears, report) = try AWQLayer.quantize(&weights, inputs: inputs, method: options.method,
-                                                         groupSize: options.groupSize, grid: options.grid)
+                                                         groupSize: options.groupSize, grid: options.grid, clip: options.clip)
             reports.append(LayerQuantizeReport(layer: l, groups: report))
             progress(progressLine(l, of: config.layers, report))
             for short in weights.tensors.keys.sorted() {

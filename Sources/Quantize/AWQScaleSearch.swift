@@ -26,14 +26,22 @@ public struct ScaleSearchResult: Sendable {
 /// The activation-aware scale search of AWQ (Lin et al., 2023) as AutoAWQ runs it: for α on a
 /// grid over [0, 1), s = x̄^α / (w̄^(1−α) + 1e-4) normalised by √(max·min), where x̄ is the mean
 /// |activation| per input channel and w̄ the mean group-normalised |weight|; keep the α whose
-/// quantized linears reproduce the calibration outputs best. The error is measured on the
-/// linears' own outputs (AutoAWQ measures the enclosing attention or MLP block), and s = 1 stays
-/// a candidate, so the result is never worse than round-to-nearest on the calibration data.
+/// quantized linears reproduce the calibration outputs best. By default the error is measured on
+/// the linears' own outputs; `AWQLayer` passes a block loss (the whole MLP for gate/up, as
+/// AutoAWQ's `module2inspect`). s = 1 stays a candidate, so the result is never worse than
+/// round-to-nearest on the calibration data.
 public enum AWQScaleSearch {
     /// weights: the linears' W [out_k, in] stacked row-wise into [rows, in].
     public static func search(stackedWeights w: [Float], rows: Int, inFeatures: Int, groupSize: Int,
                               activations x: Activations, grid: Int = 20,
                               maxTokens: Int = 512) throws(QuantizeError) -> ScaleSearchResult {
+        try validate(w, rows: rows, inFeatures: inFeatures, groupSize: groupSize, x)
+        var loss = LinearOutputLoss(weights: w, rows: rows, inFeatures: inFeatures, x: sampleTokens(x, maxTokens: maxTokens))
+        return try search(stackedWeights: w, rows: rows, inFeatures: inFeatures, groupSize: groupSize,
+                          activations: x, grid: grid, loss: &loss)
+    }
+
+    static func validate(_ w: [Float], rows: Int, inFeatures: Int, groupSize: Int, _ x: Activations) throws(QuantizeError) {
         guard w.count == rows * inFeatures, x.features == inFeatures, x.values.count == x.tokens * inFeatures,
               x.tokens > 0 else {
             throw .badShape("activations [\(x.tokens), \(x.features)] do not feed weights [\(rows), \(inFeatures)]")
@@ -41,13 +49,30 @@ public enum AWQScaleSearch {
         guard groupSize > 0, inFeatures % groupSize == 0 else {
             throw .badShape("group size \(groupSize) does not divide in_features \(inFeatures)")
         }
+    }
+
+    /// x gives the activation statistics (all tokens); the loss scores candidates.
+    static func search<L: AWQBlockLoss>(stackedWeights w: [Float], rows: Int, inFeatures: Int, groupSize: Int,
+                                        activations x: Activations, grid: Int,
+                                        loss: inout L) throws(QuantizeError) -> ScaleSearchResult {
+        try validate(w, rows: rows, inFeatures: inFeatures, groupSize: groupSize, x)
         let xMean = meanAbsolutePerChannel(x)
         let wMean = meanGroupNormalisedMagnitude(w, rows: rows, inFeatures: inFeatures, groupSize: groupSize)
-        let sample = sampleTokens(x, maxTokens: maxTokens)
-        var evaluator = ErrorEvaluator(weights: w, rows: rows, inFeatures: inFeatures, groupSize: groupSize, x: sample)
+        var candidate = [Float](repeating: 0, count: rows * inFeatures)
+        func score(_ s: [Float]) -> Double {
+            candidate.withUnsafeMutableBufferPointer { c in
+                let cp = c.baseAddress!
+                w.withUnsafeBufferPointer { wp in
+                    for r in 0..<rows { for i in 0..<inFeatures { cp[r * inFeatures + i] = wp[r * inFeatures + i] * s[i] } }
+                }
+                RTN.fakeQuantize(cp, rows: rows, inFeatures: inFeatures, groupSize: groupSize)
+                for r in 0..<rows { for i in 0..<inFeatures { cp[r * inFeatures + i] /= s[i] } }
+                return loss.error(candidate: cp)
+            }
+        }
 
         let identity = [Float](repeating: 1, count: inFeatures)
-        let baseline = evaluator.error(scales: identity)
+        let baseline = score(identity)
         var best = (scales: identity, ratio: Float?.none, error: baseline)
         for step in 0..<grid {
             let ratio = Float(step) / Float(grid)
@@ -62,7 +87,7 @@ public enum AWQScaleSearch {
                 let v = s[i] / norm
                 s[i] = v.isFinite && v > 0 ? v : 1
             }
-            let e = evaluator.error(scales: s)
+            let e = score(s)
             if e < best.error { best = (s, ratio, e) }
         }
         return ScaleSearchResult(scales: best.scales, ratio: best.ratio, error: best.error, roundToNearestError: baseline)
@@ -109,38 +134,3 @@ public enum AWQScaleSearch {
     }
 }
 
-/// ‖X (W − Q(W·diag(s))/s)ᵀ‖² / (tokens · rows): one sgemm per candidate, scratch reused.
-struct ErrorEvaluator {
-    let weights: [Float], rows: Int, inFeatures: Int, groupSize: Int, x: Activations
-    var difference: [Float]
-    var product: [Float]
-
-    init(weights: [Float], rows: Int, inFeatures: Int, groupSize: Int, x: Activations) {
-        self.weights = weights; self.rows = rows; self.inFeatures = inFeatures; self.groupSize = groupSize; self.x = x
-        difference = [Float](repeating: 0, count: rows * inFeatures)
-        product = [Float](repeating: 0, count: x.tokens * rows)
-    }
-
-    mutating func error(scales s: [Float]) -> Double {
-        let (rows, n, g, tokens) = (self.rows, inFeatures, groupSize, x.tokens)
-        weights.withUnsafeBufferPointer { w in
-            difference.withUnsafeMutableBufferPointer { d in
-                let dp = d.baseAddress!
-                for r in 0..<rows { for i in 0..<n { dp[r * n + i] = w[r * n + i] * s[i] } }
-                RTN.fakeQuantize(dp, rows: rows, inFeatures: n, groupSize: g)
-                for r in 0..<rows { for i in 0..<n { dp[r * n + i] = w[r * n + i] - dp[r * n + i] / s[i] } }
-            }
-        }
-        x.values.withUnsafeBufferPointer { xv in
-            difference.withUnsafeBufferPointer { d in
-                product.withUnsafeMutableBufferPointer { e in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(rows), Int32(n),
-                                1, xv.baseAddress, Int32(n), d.baseAddress, Int32(n), 0, e.baseAddress, Int32(rows))
-                }
-            }
-        }
-        var sum = 0.0
-        for v in product { sum += Double(v * v) }
-        return sum / Double(tokens * rows)
-    }
-}

@@ -108,7 +108,8 @@ public struct CalibrationForward: CalibrationSource {
         return LayerInputs(attention: Activations(values: attention, tokens: total, features: h),
                            attentionOutput: Activations(values: attended, tokens: total, features: qd),
                            mlp: Activations(values: mlpIn, tokens: total, features: h),
-                           mlpHidden: Activations(values: hidden, tokens: total, features: f))
+                           mlpHidden: Activations(values: hidden, tokens: total, features: f),
+                           attentionBlock: AttentionBlockShape(config: c, rope: rope, sequenceLengths: lengths))
     }
 
     static func addBias(_ bias: [Float]?, to x: inout [Float], rows: Int) {

@@ -4,7 +4,7 @@ import Quantize
 struct QuantizeCommand: Command {
     static let name = "quantize"
     static let summary = "Quantize a Hugging Face folder to 4-bit AWQ."
-    static let usage = "cellar quantize DIR -o DIR [--bits 4] [--group-size G] [--calibration FILE] [--method awq|rtn] [--calibration-tokens N] [--evaluate TEXT [--evaluate-tokens N]]"
+    static let usage = "cellar quantize DIR -o DIR [--bits 4] [--group-size G] [--calibration FILE] [--method awq|rtn] [--calibration-tokens N] [--no-clip] [--evaluate TEXT [--evaluate-tokens N]]"
     static func run(_ args: inout Arguments) throws -> Int32 {
         // --evaluate TEXT: perplexity of DIR (and of the quantized folder, when -o is given) on TEXT.
         let evaluate = try args.option("--evaluate")
@@ -22,13 +22,14 @@ struct QuantizeCommand: Command {
         }
         let bits = try args.intOption("--bits") ?? 4
         let groupSize = try args.intOption("--group-size") ?? 128
-        let tokens = try args.intOption("--calibration-tokens") ?? 8192
+        let tokens = try args.intOption("--calibration-tokens") ?? QuantizeRun.defaultCalibrationTokens
         let calibration = try args.option("--calibration")
+        let clip = !args.flag("--no-clip")
         if method == .awq && calibration == nil { throw UsageError("\(name): --calibration FILE is required for AWQ (or --method rtn)") }
         let model = try args.positionals("DIR")[0]
         let start = Date()
         let summary = try QuantizeRun.run(model: URL(fileURLWithPath: model), output: URL(fileURLWithPath: output),
-                                          options: QuantizeOptions(method: method, groupSize: groupSize, bits: bits),
+                                          options: QuantizeOptions(method: method, groupSize: groupSize, bits: bits, clip: clip),
                                           calibration: calibration.map { URL(fileURLWithPath: $0) }, maxTokens: tokens,
                                           progress: { line in
                                               FileHandle.standardError.write(Data((line + "\n").utf8))
