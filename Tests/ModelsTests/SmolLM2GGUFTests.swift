@@ -8,8 +8,9 @@ import TestSupport
 /// llama.cpp rounds activations to 8 bits, so argmaxes may differ where the top two are close.
 final class SmolLM2GGUFTests: XCTestCase {
     struct Reference: Decodable {
-        struct Sequence: Decodable { var name: String; var ids: [Int32]; var argmax: [Int32] }
-        struct Greedy: Decodable { var prompt: [Int32]; var continuation: [Int32] }
+        struct Sequence: Decodable { var name: String; var ids: [Int32]; var argmax: [Int32]; var margin: [Float] }
+        /// margin[i]: llama.cpp's lead of step i's token over its runner-up, in logits.
+        struct Greedy: Decodable { var prompt: [Int32]; var continuation: [Int32]; var margin: [Float] }
         var sequences: [Sequence]
         var greedy: [Greedy]
     }
@@ -64,8 +65,17 @@ final class SmolLM2GGUFTests: XCTestCase {
             }
             next = try engine.forward(inputs, cache: cache, logits: .last)
         }
+        // llama.cpp moves logits by up to ~0.8 (8-bit activations), so an exact engine may part
+        // from it only at a step llama.cpp itself decided by less than that; before such a step
+        // the continuations must agree token for token. And a few must agree all the way.
+        var whole = 0
         for (s, g) in reference.greedy.enumerated() {
-            XCTAssertEqual(produced[s], g.continuation, "prompt \(s)")
+            let firstClose = g.margin.firstIndex { $0 < 0.8 } ?? g.margin.count
+            XCTAssertEqual(Array(produced[s].prefix(firstClose)), Array(g.continuation.prefix(firstClose)),
+                           "prompt \(s): parts from llama.cpp before step \(firstClose), where llama.cpp's lead is still over 0.8")
+            if produced[s] == g.continuation { whole += 1 }
         }
+        print("greedy: \(whole) of \(n) continuations identical to llama.cpp's for all 20 tokens")
+        XCTAssertGreaterThanOrEqual(whole, 3, "fewer than 3 of \(n) 20-token continuations match llama.cpp")
     }
 }
