@@ -51,7 +51,7 @@ def synthesize(tokenize, count, seed, lo, hi):
 def run_json(cmd, env=None):
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd[:4])} ... failed ({p.returncode}):\n{p.stderr[-2000:]}")
+        sys.exit(f"bench: {' '.join(cmd[:2])} {cmd[2][:60]}... failed ({p.returncode}):\n{p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 def loadavg():

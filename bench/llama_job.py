@@ -49,7 +49,9 @@ def main():
             llm.n_tokens = keep
             llm.eval(ids[keep:])
             previous = ids
-            logits = llm.scores[llm.n_tokens - 1]
+            # llama-cpp-python no longer copies logits into llm.scores unless logits_all: read
+            # the last position's row straight from the context.
+            logits = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
             sel = [float(logits[c]) for c in choices]
             m = max(sel)
             e = [math.exp(x - m) for x in sel]
