@@ -57,7 +57,18 @@ extension ModelLoader {
             guard values.count == count else { throw ModelError("\(path): tensor '\(name)' has \(values.count) values, expected \(count)") }
             return FloatTensor(values, shape: [count])
         }
+        /// The mapped pages of a tensor already repacked are not needed again: hand them back so
+        /// the load's peak memory is not the file plus its repacked copy.
+        func release(_ name: String) {
+            guard let b = try? file.bytes(name), let base = b.baseAddress else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = (Int(bitPattern: base) + page - 1) / page * page
+            let end = (Int(bitPattern: base) + b.count) / page * page
+            guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+            _ = madvise(p, end - start, Int32(MADV_DONTNEED))
+        }
         let embedding = try file.dequantize("token_embd.weight")
+        release("token_embd.weight")
         guard embedding.count == v * h else { throw ModelError("\(path): 'token_embd.weight' has \(embedding.count) values, expected \(v * h)") }
         let embeddingTensor = FloatTensor(embedding, shape: [v, h])
         var head = embeddingTensor
@@ -87,6 +98,9 @@ extension ModelLoader {
                     mlpNorm: try vector(p + "ffn_norm.weight", h), gateUp: try matrix(gateUp, h),
                     down: try matrix(down, share.ffn.count),
                     heads: share.kvHeads.count * config.groupSize, kvHeads: share.kvHeads.count, ffn: share.ffn.count))
+                if share.kvHeads.upperBound == config.kvHeads {   // the last device to read this layer
+                    for n in linearNames { release(p + n + ".weight") }
+                }
             }
             var lm: Linear?
             if !share.vocabulary.isEmpty {
