@@ -4,6 +4,7 @@ import CellKit
 public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
+    LoadCell.self,
     QuantizeCell.self,
 ]
 
