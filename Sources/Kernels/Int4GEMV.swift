@@ -20,10 +20,11 @@ extension Int4Matrix {
                         groupSums[r * groups + g] = s
                     }
                 }
-                if n == 1 {
-                    gemvOneRow(xr, groupSums: groupSums, into: yr, columns: columns)
-                } else {
-                    gemvFourRows(xr, count: n, groupSums: groupSums, into: yr, columns: columns)
+                switch n {
+                case 1: gemvOneRow(xr, groupSums: groupSums, into: yr, columns: columns)
+                case 2: gemvRows(TwoRows.self, xr, groupSums: groupSums, into: yr, columns: columns)
+                case 3: gemvRows(ThreeRows.self, xr, groupSums: groupSums, into: yr, columns: columns)
+                default: gemvRows(FourRows.self, xr, groupSums: groupSums, into: yr, columns: columns)
                 }
                 row += n
             }
@@ -77,10 +78,11 @@ extension Int4Matrix {
         }
     }
 
-    /// Two to four rows share each expanded nibble vector; missing rows repeat row 0 and their
-    /// results are dropped.
-    private func gemvFourRows(_ x: UnsafePointer<Float>, count: Int, groupSums: UnsafePointer<Float>,
-                              into y: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+    /// Two to four rows share each expanded nibble vector. Specialised per row count, so the
+    /// branches on `count` fold away and no work is spent on absent rows.
+    private func gemvRows<R: GEMVRowCount>(_: R.Type, _ x: UnsafePointer<Float>, groupSums: UnsafePointer<Float>,
+                                           into y: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+        let count = R.count
         let words = UnsafeRawPointer(self.words), scales = UnsafeRawPointer(self.scales)
         let zeros = UnsafeRawPointer(self.zeros)
         let groups = groupCount, wordsPerGroup = groupSize / 8, n = inFeatures
@@ -99,25 +101,37 @@ extension Int4Matrix {
                     let i = k * 8
                     for t in 0..<8 {
                         let q = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(4 * t)) & mask))
+                        if count == 2 && t & 1 == 1 {
+                            // Two rows alone would be two long dependency chains: split them.
+                            a2 += q * x0[i + t]
+                            a3 += q * x1[i + t]
+                            continue
+                        }
                         a0 += q * x0[i + t]
                         a1 += q * x1[i + t]
-                        a2 += q * x2[i + t]
-                        a3 += q * x3[i + t]
+                        if count > 2 { a2 += q * x2[i + t] }
+                        if count > 3 { a3 += q * x3[i + t] }
                     }
                     k += 1
                 }
                 let at = (b * groups + g) * 32
                 let s = (scales + at).loadUnaligned(as: SIMD8<Float>.self)
                 let z = (zeros + at).loadUnaligned(as: SIMD8<Float>.self)
+                if count == 2 { a0 += a2; a1 += a3 }
                 o0 += s * (a0 - z * groupSums[g])
                 o1 += s * (a1 - z * groupSums[g1 + g])
-                o2 += s * (a2 - z * groupSums[g2 + g])
-                o3 += s * (a3 - z * groupSums[g3 + g])
+                if count > 2 { o2 += s * (a2 - z * groupSums[g2 + g]) }
+                if count > 3 { o3 += s * (a3 - z * groupSums[g3 + g]) }
             }
             store(o0, block: b, into: y, columns: columns)
-            if count > 1 { store(o1, block: b, into: y + outFeatures, columns: columns) }
+            store(o1, block: b, into: y + outFeatures, columns: columns)
             if count > 2 { store(o2, block: b, into: y + 2 * outFeatures, columns: columns) }
             if count > 3 { store(o3, block: b, into: y + 3 * outFeatures, columns: columns) }
         }
     }
 }
+
+protocol GEMVRowCount { static var count: Int { get } }
+enum TwoRows: GEMVRowCount { static var count: Int { 2 } }
+enum ThreeRows: GEMVRowCount { static var count: Int { 3 } }
+enum FourRows: GEMVRowCount { static var count: Int { 4 } }

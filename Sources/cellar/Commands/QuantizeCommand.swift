@@ -4,9 +4,17 @@ import Quantize
 struct QuantizeCommand: Command {
     static let name = "quantize"
     static let summary = "Quantize a Hugging Face folder to 4-bit AWQ."
-    static let usage = "cellar quantize DIR -o DIR [--bits 4] [--group-size G] [--calibration FILE] [--method awq|rtn] [--calibration-tokens N]"
+    static let usage = "cellar quantize DIR -o DIR [--bits 4] [--group-size G] [--calibration FILE] [--method awq|rtn] [--calibration-tokens N] [--evaluate TEXT]"
     static func run(_ args: inout Arguments) throws -> Int32 {
-        guard let output = try args.option("-o", "--output") else { throw UsageError("\(name): -o DIR is required") }
+        // --evaluate TEXT: perplexity of DIR (and of the quantized folder, when -o is given) on TEXT.
+        let evaluate = try args.option("--evaluate")
+        let output = try args.option("-o", "--output")
+        guard let output else {
+            guard let evaluate else { throw UsageError("\(name): -o DIR is required") }
+            let model = try args.positionals("DIR")[0]
+            try report(URL(fileURLWithPath: model), text: URL(fileURLWithPath: evaluate), tokenizerFrom: nil)
+            return 0
+        }
         let methodName = try args.option("--method") ?? "awq"
         guard let method = QuantizationMethod(rawValue: methodName) else {
             throw UsageError("\(name): --method must be awq or rtn, got '\(methodName)'")
@@ -25,6 +33,16 @@ struct QuantizeCommand: Command {
                                               FileHandle.standardError.write(Data((line + "\n").utf8))
                                           })
         print("quantized \(summary.layers.count) layers (\(method.rawValue), group \(groupSize), \(summary.calibrationTokens) calibration tokens) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s → \(output)")
+        if let evaluate {
+            try report(URL(fileURLWithPath: model), text: URL(fileURLWithPath: evaluate), tokenizerFrom: nil)
+            try report(URL(fileURLWithPath: output), text: URL(fileURLWithPath: evaluate), tokenizerFrom: URL(fileURLWithPath: model))
+        }
         return 0
+    }
+
+    static func report(_ model: URL, text: URL, tokenizerFrom: URL?) throws {
+        let start = Date()
+        let result = try Perplexity.evaluate(model: model, text: text, tokenizerFrom: tokenizerFrom)
+        print("perplexity \(String(format: "%.4f", result.perplexity)) over \(result.tokensScored) tokens of \(text.lastPathComponent) (\(model.path), \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
     }
 }
