@@ -5,6 +5,9 @@ public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
     QuantizeCell.self,
+    PromptCell.self,
+    WriteCell.self,
+    EvalCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)
