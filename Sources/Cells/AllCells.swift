@@ -8,6 +8,8 @@ public let allCellKinds: [any Cell.Type] = [
     PromptCell.self,
     WriteCell.self,
     EvalCell.self,
+    ChooseCell.self,
+    GenerateCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)
