@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Store", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Kernels", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Kernels", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Tensors", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Text", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "Models", "Tensors", "TestSupport"]),

@@ -5,6 +5,7 @@ public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
     QuantizeCell.self,
+    LoadCell.self,
     PromptCell.self,
     WriteCell.self,
     EvalCell.self,
