@@ -14,6 +14,7 @@ public struct ChooseCell: Cell {
         ParameterSpec("tokenizer", .string, isInput: true, help: "HF folder or .gguf whose tokenizer encodes the choices (default: the model's)"),
         ParameterSpec("choices", .array(.string), help: "the same choices for every row, e.g. [\"A\", \"B\", \"tie\"]"),
         ParameterSpec("choices_column", .string, help: "a kept column holding each row's list of choices"),
+        ParameterSpec("choice_labels", .string, help: "what the model answers: \"text\" (default: the choices), \"index\" (0, 1, …), \"letter\" (A, B, …) or \"listed\" (the number the prompt lists a choice under, as \"2. text\"; else the text)"),
         ParameterSpec("score", .string, help: "\"next_token\" (default), \"sum_logprob\", \"mean_logprob\" or \"acc_norm\""),
         ParameterSpec("prefix", .string, help: "text put before every choice, e.g. \" \""),
         ParameterSpec("batch_size", .integer, help: "rows per forward pass (default 8)"),
@@ -39,10 +40,14 @@ public struct ChooseCell: Cell {
         let batchSize = context.integer("batch_size") ?? 8
         guard batchSize >= 1 else { throw CellError(cellID: id, "parameter 'batch_size' must be at least 1, got \(batchSize)") }
 
+        let labels = context.string("choice_labels") ?? "text"
+        guard ["text", "index", "letter", "listed"].contains(labels) else {
+            throw CellError(cellID: id, "parameter 'choice_labels' must be \"text\", \"index\", \"letter\" or \"listed\", got \"\(labels)\"")
+        }
         let prompts = try ModelOpening.prompts(context)
         var choiceLists: [[String]] = []
         for p in prompts {
-            let list = try fixed ?? Self.choices(in: p, column: column ?? "", cellID: id)
+            let list = Self.labelled(try fixed ?? Self.choices(in: p, column: column ?? "", cellID: id), labels, prompt: p.text)
             guard !list.isEmpty else { throw CellError(cellID: id, "\(p.place): the row has no choices") }
             for c in list where (prefix + c).isEmpty { throw CellError(cellID: id, "\(p.place): a choice is the empty string") }
             choiceLists.append(list)
@@ -94,6 +99,20 @@ public struct ChooseCell: Cell {
         let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(6)
         lines.append("predictions: " + top.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         return CellSummary(lines: lines, metrics: ["rows": Double(rows.count), "rows_scored_as_continuations": Double(fallback)])
+    }
+
+    /// What the model is asked to answer for each choice.
+    static func labelled(_ choices: [String], _ labels: String, prompt: String) -> [String] {
+        switch labels {
+        case "index": return choices.indices.map { String($0) }
+        case "letter": return choices.indices.map { String(UnicodeScalar(UInt8(65 + $0 % 26))) }
+        case "listed":
+            // Rows whose prompt lists every choice as "i. text" answer with i; others (e.g. a
+            // 1-5 rating whose choices are the numbers) answer with the choice itself.
+            let listed = choices.enumerated().allSatisfy { prompt.contains("\($0.offset). \($0.element)") }
+            return listed ? choices.indices.map { String($0) } : choices
+        default: return choices
+        }
     }
 
     /// The choices a kept column holds: a JSON list, or a string holding one.
