@@ -16,6 +16,9 @@ public protocol Cell: Sendable {
     /// e.g. `["threads": "\(threads)"]` for a cell whose float sums depend on the thread
     /// split. It joins the cache key. The default is nothing.
     static func cacheKeyExtras(threads: Int) -> [String: String]
+    /// True for kinds whose outputs are what the user came for (a submission, metrics): after
+    /// a successful run the runner copies them into `artifacts/<recipe name>/`. Default false.
+    static var exportsOutputs: Bool { get }
     init()
     func run(_ context: CellContext) throws -> CellSummary
 }
@@ -23,6 +26,7 @@ public protocol Cell: Sendable {
 extension Cell {
     public static var kind: String { schema.kind }
     public static func cacheKeyExtras(threads: Int) -> [String: String] { [:] }
+    public static var exportsOutputs: Bool { false }
 }
 
 /// What a finished cell says about itself: a few lines for the notebook-style console block

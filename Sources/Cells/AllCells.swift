@@ -4,8 +4,13 @@ import CellKit
 public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
-    LoadCell.self,
     QuantizeCell.self,
+    LoadCell.self,
+    PromptCell.self,
+    WriteCell.self,
+    EvalCell.self,
+    ChooseCell.self,
+    GenerateCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)

@@ -32,12 +32,16 @@ public struct ChatTemplate: @unchecked Sendable {
         return try render(variables: variables, date: date)
     }
 
-    /// Renders with exactly these top-level variables.
-    public func render(variables: [String: JinjaValue], date: PinnedDate = .standard) throws(JinjaError) -> String {
+    /// Renders with exactly these top-level variables. With `strictUndefined` a name defined
+    /// nowhere fails (`'x' is undefined`) instead of rendering as "": prompt templates over
+    /// data columns use it so a misspelt column is an error, not an empty field.
+    public func render(variables: [String: JinjaValue], date: PinnedDate = .standard,
+                       strictUndefined: Bool = false) throws(JinjaError) -> String {
         let globals = Scope(parent: nil)
         Builtins.install(in: globals, date: date, limits: limits)
         for (k, v) in variables { globals.assign(k, Value(v)) }
         let interpreter = Interpreter(globals: globals, limits: limits)
+        interpreter.strictUndefined = strictUndefined
         do {
             return try interpreter.render(nodes)
         } catch {

@@ -3,8 +3,10 @@ extension Interpreter {
     func evaluate(_ e: Expr, _ scope: Scope) throws(LocatedError) -> Value {
         switch e {
         case .literal(let v): return v
-        case .name(let n, _):
-            return scope.lookup(n) ?? .undefined(Undefined(hint: "'\(n)' is undefined"))
+        case .name(let n, let offset):
+            if let v = scope.lookup(n) { return v }
+            if strictUndefined { throw LocatedError(.runtime, "'\(n)' is undefined", at: offset) }
+            return .undefined(Undefined(hint: "'\(n)' is undefined"))
         case .list(let items):
             var out: [Value] = []
             for i in items { out.append(try evaluate(i, scope)) }

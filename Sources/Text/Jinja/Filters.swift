@@ -7,6 +7,8 @@ extension Interpreter {
         "first", "last", "items", "selectattr", "rejectattr", "select", "reject", "map", "list", "string", "int", "float",
         "abs", "round", "reverse", "sort", "unique", "safe", "escape", "e", "forceescape", "indent", "wordcount", "batch",
         "center", "min", "max", "sum", "dictsort", "format", "attr", "pprint", "striptags", "truncate",
+        // Cellar's own, for prompt templates over data columns holding JSON text.
+        "from_json",
     ]
 
     func applyFilter(_ name: String, _ value: Value, _ args: Arguments, _ scope: Scope, _ offset: Int) throws(LocatedError) -> Value {
@@ -79,6 +81,14 @@ extension Interpreter {
             let sortKeys = keyword.first { $0.0 == "sort_keys" }?.1.truthy ?? false
             let ascii = keyword.first { $0.0 == "ensure_ascii" }?.1.truthy ?? false
             return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: sortKeys, ensureASCII: ascii).encode(value, at: offset))
+        case "from_json":
+            // Not a jinja2 filter: prompt templates read CSV columns that hold JSON-encoded lists.
+            guard case .string(let json) = value else {
+                throw LocatedError(.runtime, "from_json expects a string holding JSON, got \(value.typeName)", at: offset)
+            }
+            do { return Value(try JinjaValue(json: Data(json.utf8), file: "from_json")) } catch {
+                throw LocatedError(.runtime, "from_json: not valid JSON (\(error.message) at character \(error.offset + 1))", at: offset)
+            }
         case "join":
             let separator = try stringArg(0, "d") ?? ""
             let get = attributeGetter(try stringArg(1, "attribute"))

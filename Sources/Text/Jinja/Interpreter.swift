@@ -2,6 +2,9 @@
 final class Interpreter {
     let limits: JinjaLimits
     let globals: Scope
+    /// A name that is not defined anywhere is an error rather than "" (jinja2's
+    /// StrictUndefined, without its `is defined` escape hatch).
+    var strictUndefined = false
     private var output = ""
     private var bytesWritten = 0
     private var iterations = 0

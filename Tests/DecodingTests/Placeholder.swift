@@ -1,4 +1,0 @@
-import XCTest
-
-// Tests for this module land with the module.
-final class DecodingTestsPlaceholder: XCTestCase {}
