@@ -102,8 +102,15 @@ def main():
         return run_json([args.cellar, "debug", "bench", job, model, "--threads", str(args.threads),
                          "--devices", str(args.devices), "--repeats", str(args.repeats), *extra])
 
+    raw = open(os.path.join(work, "raw.jsonl"), "a")
     def record(name, r):
+        # Also appended as it comes, so an interrupted run keeps what it measured.
         results["runs"].setdefault(name, []).append(r)
+        raw.write(json.dumps({"run": name, "date": time.strftime("%H:%M:%S", time.gmtime()),
+                              "load": loadavg(), **{k: v for k, v in r.items() if k != "classify"},
+                              **({"classify_seconds": r["classify"]["seconds"], "classify_prompts": r["classify"]["prompts"]}
+                                 if "classify" in r else {})}) + "\n")
+        raw.flush()
 
     engines = [f"llama-fa-{'on' if fa else 'off'}" for fa in fa_settings] + [n for n, _ in cellar_models]
     # Prefill and decode: every round runs each engine once, one after the other.
