@@ -237,6 +237,8 @@ private final class UnpackSession {
                 }
             }
             fchmod(fd, mode & 0o111 != 0 ? 0o755 : 0o644)
+            // Durable before it gets its final name: a crash leaves the old state or the file.
+            guard fsync(fd) == 0 else { throw refuse(entry, "cannot fsync: \(String(cString: strerror(errno)))") }
             close(fd)
         } catch {
             close(fd); unlink(temp)

@@ -39,29 +39,13 @@ struct GGUFSource: TensorSource {
         let shape = info.shape
         if permutedQK, name.hasSuffix("q_proj.weight") || name.hasSuffix("k_proj.weight") || name.hasSuffix("q_proj.bias") || name.hasSuffix("k_proj.bias") {
             let heads = name.contains("q_proj") ? config.heads : config.kvHeads
-            values = Self.unpermute(values, heads: heads, headDim: config.headDim, columns: shape.count == 2 ? shape[1] : 1)
+            values = GGUFRotaryLayout.unpermuteRows(values, heads: heads, columns: shape.count == 2 ? shape[1] : 1)
         }
         return (values, shape)
     }
 
     func int32s(_ name: String) throws -> (values: [Int32], shape: [Int])? { nil }
     func halves(_ name: String) throws -> (values: [Float16], shape: [Int])? { nil }
-
-    /// Rows [heads · headDim, columns]: stored row h·d + 2i + j is Hugging Face row h·d + j·d/2 + i.
-    static func unpermute(_ w: [Float], heads: Int, headDim d: Int, columns: Int) -> [Float] {
-        var out = w
-        let half = d / 2
-        for h in 0..<heads {
-            for i in 0..<half {
-                for j in 0..<2 {
-                    let src = (h * d + 2 * i + j) * columns, dst = (h * d + j * half + i) * columns
-                    guard src + columns <= w.count, dst + columns <= w.count else { continue }
-                    for c in 0..<columns { out[dst + c] = w[src + c] }
-                }
-            }
-        }
-        return out
-    }
 }
 
 extension ModelConfig {

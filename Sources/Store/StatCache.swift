@@ -27,7 +27,8 @@ public final class StatCache: @unchecked Sendable {
     private var dirty = false
     private let lock = NSLock()
     /// How many files were actually read and hashed (for tests and progress reports).
-    public private(set) var hashedFileCount = 0
+    public var hashedFileCount: Int { lock.lock(); defer { lock.unlock() }; return hashed }
+    private var hashed = 0
     static let racyWindowNs: Int64 = 50_000_000
 
     public init(file: URL) {
@@ -54,7 +55,7 @@ public final class StatCache: @unchecked Sendable {
         let now = StatCache.nowNanoseconds()
         lock.lock()
         defer { lock.unlock() }
-        hashedFileCount += 1
+        hashed += 1
         if before == after && after.mtimeNs < now - StatCache.racyWindowNs {
             entries[path] = Entry(size: after.size, mtimeNs: after.mtimeNs, inode: after.inode, sha256: digest)
             dirty = true

@@ -45,8 +45,11 @@ public func digestTree(at directory: URL, statCache: StatCache? = nil) throws ->
     }
     guard FileSystem.isDirectory(st) else { throw StoreError(path: root.path, "is neither a file nor a folder") }
     var files: [FileDigest] = []
-    var pending: [(url: URL, relative: String)] = [(root, "")]
-    while let (folder, relative) = pending.popLast() {
+    // Each folder carries its ancestors by (device, inode): a link back up the tree would
+    // otherwise loop forever (two links to one sibling folder are fine).
+    var pending: [(url: URL, relative: String, ancestors: Set<[UInt64]>)] =
+        [(root, "", [[UInt64(st.st_dev), UInt64(st.st_ino)]])]
+    while let (folder, relative, ancestors) = pending.popLast() {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) }
         catch { throw StoreError(path: folder.path, "cannot list folder: \(error.localizedDescription)") }
@@ -56,7 +59,11 @@ public func digestTree(at directory: URL, statCache: StatCache? = nil) throws ->
             var est = stat()
             guard stat(url.path, &est) == 0 else { throw StoreError.posix("stat (dangling link?)", url.path) }
             if FileSystem.isDirectory(est) {
-                pending.append((url, rel))
+                let id: [UInt64] = [UInt64(est.st_dev), UInt64(est.st_ino)]
+                guard !ancestors.contains(id) else {
+                    throw StoreError(path: url.path, "links back to a folder that contains it (a symbolic link loop)")
+                }
+                pending.append((url, rel, ancestors.union([id])))
             } else if FileSystem.isRegular(est) {
                 files.append(FileDigest(path: rel, sha256: try hash(url), size: Int(est.st_size)))
             } else {

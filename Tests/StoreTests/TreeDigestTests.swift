@@ -41,6 +41,13 @@ final class TreeDigestTests: XCTestCase {
         XCTAssertNotEqual(try digestTree(at: a.url).digest, try digestTree(at: b.url).digest)
     }
 
+    func testSymlinkLoopIsRefused() throws {
+        let dir = try TemporaryFolder()
+        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("a"), withIntermediateDirectories: true)
+        XCTAssertEqual(symlink("..", dir.url.appendingPathComponent("a/up").path), 0)
+        XCTAssertThrowsError(try digestTree(at: dir.url)) { XCTAssertTrue(String(describing: $0).contains("a/up"), String(describing: $0)) }
+    }
+
     func testFifoIsRefusedByName() throws {
         let dir = try TemporaryFolder()
         let fifo = dir.url.appendingPathComponent("pipe")

@@ -4,15 +4,16 @@ import Quantize
 struct QuantizeCommand: Command {
     static let name = "quantize"
     static let summary = "Quantize a Hugging Face folder to 4-bit AWQ."
-    static let usage = "cellar quantize DIR -o DIR [--bits 4] [--group-size G] [--calibration FILE] [--method awq|rtn] [--calibration-tokens N] [--evaluate TEXT]"
+    static let usage = "cellar quantize DIR -o DIR [--bits 4] [--group-size G] [--calibration FILE] [--method awq|rtn] [--calibration-tokens N] [--evaluate TEXT [--evaluate-tokens N]]"
     static func run(_ args: inout Arguments) throws -> Int32 {
         // --evaluate TEXT: perplexity of DIR (and of the quantized folder, when -o is given) on TEXT.
         let evaluate = try args.option("--evaluate")
+        let evaluateTokens = try args.intOption("--evaluate-tokens") ?? 20480
         let output = try args.option("-o", "--output")
         guard let output else {
             guard let evaluate else { throw UsageError("\(name): -o DIR is required") }
             let model = try args.positionals("DIR")[0]
-            try report(URL(fileURLWithPath: model), text: URL(fileURLWithPath: evaluate), tokenizerFrom: nil)
+            try report(URL(fileURLWithPath: model), text: URL(fileURLWithPath: evaluate), tokenizerFrom: nil, maxTokens: evaluateTokens)
             return 0
         }
         let methodName = try args.option("--method") ?? "awq"
@@ -34,15 +35,15 @@ struct QuantizeCommand: Command {
                                           })
         print("quantized \(summary.layers.count) layers (\(method.rawValue), group \(groupSize), \(summary.calibrationTokens) calibration tokens) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s → \(output)")
         if let evaluate {
-            try report(URL(fileURLWithPath: model), text: URL(fileURLWithPath: evaluate), tokenizerFrom: nil)
-            try report(URL(fileURLWithPath: output), text: URL(fileURLWithPath: evaluate), tokenizerFrom: URL(fileURLWithPath: model))
+            try report(URL(fileURLWithPath: model), text: URL(fileURLWithPath: evaluate), tokenizerFrom: nil, maxTokens: evaluateTokens)
+            try report(URL(fileURLWithPath: output), text: URL(fileURLWithPath: evaluate), tokenizerFrom: URL(fileURLWithPath: model), maxTokens: evaluateTokens)
         }
         return 0
     }
 
-    static func report(_ model: URL, text: URL, tokenizerFrom: URL?) throws {
+    static func report(_ model: URL, text: URL, tokenizerFrom: URL?, maxTokens: Int) throws {
         let start = Date()
-        let result = try Perplexity.evaluate(model: model, text: text, tokenizerFrom: tokenizerFrom)
+        let result = try Perplexity.evaluate(model: model, text: text, tokenizerFrom: tokenizerFrom, maxTokens: maxTokens)
         print("perplexity \(String(format: "%.4f", result.perplexity)) over \(result.tokensScored) tokens of \(text.lastPathComponent) (\(model.path), \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
     }
 }

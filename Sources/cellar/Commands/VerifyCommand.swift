@@ -12,8 +12,17 @@ struct VerifyCommand: Command {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw RunnerError.io("\(path) does not exist")
         }
-        if [".tar.gz", ".tgz", ".zip"].contains(where: { path.hasSuffix($0) }) {
-            throw RunnerError.io("\(path) is a package; this build verifies manifests only (unpack it and verify its manifest.json)")
+        // A package, or a folder without a manifest.json of its own (an unpacked package):
+        // every manifest in it, the recipe and any input files it carries.
+        let isPackage = [".tar.gz", ".tgz", ".zip"].contains(where: { path.hasSuffix($0) })
+        if isPackage || (isDirectory.boolValue && !FileManager.default.fileExists(atPath: url.appendingPathComponent("manifest.json").path)) {
+            let result = isPackage ? try PackageVerifier.verify(package: url) : try PackageVerifier.verify(folder: url)
+            for problem in result.problems {
+                FileHandle.standardError.write(Data("cellar: verify: \(problem)\n".utf8))
+            }
+            guard result.problems.isEmpty else { return 1 }
+            print("verified \(result.files) files of \(result.manifests) manifest\(result.manifests == 1 ? "" : "s") in \(path)")
+            return 0
         }
         if isDirectory.boolValue { url = url.appendingPathComponent("manifest.json") }
         guard FileManager.default.fileExists(atPath: url.path) else {
