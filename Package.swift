@@ -25,21 +25,22 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
 
         // recipe → plan → cells → artifacts → manifest
+        .target(name: "JSON"),
         .target(name: "Recipe"),
         // Optimised in debug builds too: tests and debug runs hash 100 MB models (2 MB/s at -Onone).
         .target(name: "Store", swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Bundle", dependencies: ["CArchive", "Store"]),
-        .target(name: "Tensors", swiftSettings: fastMath),
+        .target(name: "Tensors", dependencies: ["JSON"], swiftSettings: fastMath),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors", "Kernels"], swiftSettings: fastMath),
-        .target(name: "Text", dependencies: ["Tensors"]),
+        .target(name: "Text", dependencies: ["JSON", "Tensors"]),
         .target(name: "Decoding", dependencies: ["Models", "Text"], swiftSettings: fastMath),
-        .target(name: "Quantize", dependencies: ["Tensors", "Models", "Text", "Kernels"], swiftSettings: fastMath),
+        .target(name: "Quantize", dependencies: ["JSON", "Tensors", "Models", "Text", "Kernels"], swiftSettings: fastMath),
         .target(name: "CellKit", dependencies: ["Recipe", "Store"]),
         .target(name: "Cells", dependencies: [
             "CellKit", "Recipe", "Store", "Bundle", "Tensors", "Models", "Text", "Decoding", "Quantize",
         ]),
-        .target(name: "Runner", dependencies: ["CellKit", "Recipe", "Store"]),
+        .target(name: "Runner", dependencies: ["JSON", "CellKit", "Recipe", "Store"]),
         // Locates ../shared, the offline bundle and the Python references; for tests only.
         .target(name: "TestSupport"),
         .executableTarget(name: "cellar", dependencies: [
@@ -47,6 +48,7 @@ let package = Package(
             "Decoding", "Quantize",
         ]),
 
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "RecipeTests", dependencies: ["Recipe", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Store", "TestSupport"]),

@@ -12,9 +12,9 @@ public final class RunConsole: @unchecked Sendable {
     private var progressShown = false
 
     /// `write` receives whole lines (with their newline); progress goes to stderr only when it
-    /// is a terminal, so CI logs stay clean.
+    /// is a terminal and CI is not set, so logs stay clean.
     public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
-                progressToTerminal: Bool = isatty(2) == 1) {
+                progressToTerminal: Bool = ProgressLine.enabled()) {
         self.write = write
         self.progressToTerminal = progressToTerminal
     }
@@ -46,6 +46,10 @@ public final class RunConsole: @unchecked Sendable {
         let ran = cells.filter { $0.status == .ran }.count
         var text = "\n\(ran) ran, \(cells.count - ran) cached · root \(result.manifest.predicate.rootDigest)\n"
         text += result.manifestWritten ? "manifest \(result.manifestURL.path)\n" : "manifest left as it was (--only)\n"
+        if let report = result.reportURL { text += "report \(report.path)\n" }
+        if !result.exported.isEmpty {
+            text += "exported \(result.exported.joined(separator: ", ")) → \(result.manifestURL.deletingLastPathComponent().path)/\n"
+        }
         lock.withLock { emit(text) }
     }
 
@@ -64,13 +68,7 @@ public final class RunConsole: @unchecked Sendable {
         progressStart[cell] = start
         guard now.timeIntervalSince(lastProgress) >= 0.25 || done == total else { return }
         lastProgress = now
-        let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "\r\u{1B}[K   \(done)/\(total)"
-        if rate > 0 {
-            line += String(format: " · %.1f/s", rate)
-            if total > done { line += " · ETA \(RunConsole.seconds(Double(total - done) / rate))" }
-        }
+        let line = "\r\u{1B}[K   " + ProgressLine.format(cell: cell, done: done, total: total, elapsed: now.timeIntervalSince(start))
         FileHandle.standardError.write(Data(line.utf8))
         progressShown = true
     }
@@ -115,6 +113,8 @@ extension RunResult {
             "recipe": .string(p.recipe.name),
             "manifest": manifestWritten ? .string(manifestURL.path) : .null,
             "root_digest": .string(p.rootDigest.description),
+            "report": reportURL.map { .string($0.path) } ?? .null,
+            "exported": .array(exported.map { .string($0) }),
             "cells": .array(p.cells.map { c in
                 .object([
                     "id": .string(c.id), "kind": .string(c.kind), "status": .string(c.status.rawValue),

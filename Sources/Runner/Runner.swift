@@ -33,6 +33,11 @@ public struct RunResult: Sendable {
     public var manifestWritten: Bool
     /// Input files actually read and hashed (the stat cache vouched for the rest).
     public var inputFilesHashed: Int = 0
+    /// Files copied into `artifacts/<recipe>/` from exporting cells (write, eval), as paths
+    /// relative to that folder.
+    public var exported: [String] = []
+    /// The notebook report, when this run wrote one (not for `--only`).
+    public var reportURL: URL?
 }
 
 /// Plans and runs a recipe against its artifacts folder.
@@ -51,9 +56,10 @@ public final class Runner: Sendable {
     }
 
     public var artifacts: URL { recipe.artifactsDirectory }
-    public var manifestURL: URL {
-        artifacts.appendingPathComponent(recipe.name).appendingPathComponent("manifest.json")
-    }
+    public var manifestURL: URL { recipeFolder.appendingPathComponent("manifest.json") }
+    public var reportURL: URL { recipeFolder.appendingPathComponent("report.ipynb") }
+    /// `artifacts/<recipe name>/`: the manifest, the report and exported outputs.
+    public var recipeFolder: URL { artifacts.appendingPathComponent(recipe.name) }
     var store: ArtifactStore { ArtifactStore(root: artifacts) }
     var lockURL: URL { artifacts.appendingPathComponent(".lock") }
     var statCacheURL: URL { store.cacheDirectory.appendingPathComponent("statcache.json") }
@@ -128,6 +134,7 @@ public final class Runner: Sendable {
             var outputs: [String: CellOutputs] = [:]
             var records: [CellRecord] = []
             var inputFilesHashed = 0
+            var exports: [(id: String, entry: URL, files: [FileDigest])] = []
             for (n, i) in selected.enumerated() {
                 let spec = recipe.cells[i]
                 let hashedBefore = statCache.hashedFileCount
@@ -158,22 +165,34 @@ public final class Runner: Sendable {
                 }
                 record.seconds = (Date().timeIntervalSince(start) * 1000).rounded() / 1000
                 records.append(record)
+                if types[i].exportsOutputs, let out = outputs[spec.id] { exports.append((spec.id, out.entry, out.tree.files)) }
                 observe(.cellFinished(index: n, total: selected.count, record: record))
             }
             let manifest = try makeManifest(records, started: started)
+            do { try FileManager.default.createDirectory(at: recipeFolder, withIntermediateDirectories: true) } catch {
+                throw RunnerError.io("cannot create \(recipeFolder.path): \(error.localizedDescription)")
+            }
+            // Every cell succeeded: only now do exported files replace the last run's.
+            var exported: [String] = []
+            for e in exports {
+                exported += try ExportedOutputs.copy(files: e.files, from: e.entry, into: recipeFolder, cell: e.id)
+            }
             guard onlyIndex == nil else {
                 return RunResult(manifest: manifest, manifestURL: manifestURL, manifestWritten: false,
-                                 inputFilesHashed: inputFilesHashed)
+                                 inputFilesHashed: inputFilesHashed, exported: exported)
             }
             do {
-                try FileManager.default.createDirectory(at: manifestURL.deletingLastPathComponent(),
-                                                        withIntermediateDirectories: true)
                 try AtomicFile.write(try manifest.encoded(), to: manifestURL)
             } catch {
                 throw RunnerError.io("cannot write the manifest \(manifestURL.path): \(error)")
             }
+            do {
+                try AtomicFile.write(Data(NotebookReport.render(recipe: recipe, manifest: manifest).utf8), to: reportURL)
+            } catch {
+                throw RunnerError.io("cannot write the report \(reportURL.path): \(error)")
+            }
             return RunResult(manifest: manifest, manifestURL: manifestURL, manifestWritten: true,
-                             inputFilesHashed: inputFilesHashed)
+                             inputFilesHashed: inputFilesHashed, exported: exported, reportURL: reportURL)
         }
     }
 

@@ -186,6 +186,18 @@ final class PromptBuilderTests: XCTestCase {
         }
     }
 
+    func testCutKeepsHeadAndTailAndRebuildsJSONLists() {
+        XCTAssertEqual(RowFields.cut(Array("abcdef ghij".unicodeScalars), keep: 6, marker: "…"), "abc…hij")
+        XCTAssertEqual(RowFields.cut(Array("ab cd ef".unicodeScalars), keep: 6, marker: " … "), "ab … ef")
+        XCTAssertEqual(RowFields.cut(Array("short".unicodeScalars), keep: 9, marker: "…"), "short")
+        let fields = RowFields(columns: ["turns", "n"], values: [.string("[\"aaaa bbbb\", \"c\\\"c\"]"), .int(3)])
+        XCTAssertEqual(fields.fields.count, 2)
+        let v = fields.variables(keeps: [4, nil], marker: "…")
+        XCTAssertEqual(v["turns"], .string("[\"aa…bb\", \"c\\\"c\"]"))
+        XCTAssertEqual(v["n"], .int(3))
+        XCTAssertEqual(fields.variables(keeps: [nil, nil], marker: "…")["turns"], .string("[\"aaaa bbbb\", \"c\\\"c\"]"))
+    }
+
     func testWaterLevel() {
         XCTAssertEqual(PromptBuilder.waterLevel([10, 4], excess: 3), 7)
         XCTAssertEqual(PromptBuilder.waterLevel([10, 4], excess: 8), 3)

@@ -30,7 +30,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(a.contains("\n   cached · 1 file, 5 B · outputs "), a)
         XCTAssertTrue(a.contains("\n   wrote out.txt (5 bytes)\n"), "a cached cell shows the summary of its last run: \(a)")
         XCTAssertTrue(lines.all.contains("\n1 ran, 3 cached · root \(result.manifest.predicate.rootDigest)\n"), lines.all)
-        XCTAssertTrue(lines.all.hasSuffix("manifest \(result.manifestURL.path)\n"), lines.all)
+        XCTAssertTrue(lines.all.hasSuffix("manifest \(result.manifestURL.path)\nreport \(s.folder.path)/artifacts/chain/report.ipynb\n"), lines.all)
     }
 
     func testSizesAndDurationsReadEasily() {

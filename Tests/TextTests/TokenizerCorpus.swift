@@ -69,7 +69,7 @@ enum TokenizerCorpus {
         case 6: return r.pick(emoji)
         case 7: return r.pick(scripts)
         case 8: return String((0..<(1 + r.below(6))).map { _ in randomScalar(&r) })
-        default: return r.pick(["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "''", "'", ".", "...", "?!", "—", "--", "“", "”", "\u{2581}", "▁▁x"])
+        default: return r.pick(["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'ſx", "'Ks", "'RE", "'Ll", "''", "'", ".", "...", "?!", "—", "--", "“", "”", "\u{2581}", "▁▁x"])
         }
     }
 

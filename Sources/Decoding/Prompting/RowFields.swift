@@ -66,9 +66,14 @@ struct RowFields {
         guard keep < scalars.count else { return String(String.UnicodeScalarView(scalars)) }
         let head = (keep + 1) / 2
         let tail = keep - head
-        var out = String.UnicodeScalarView(scalars[0..<head])
+        // Whitespace at the cut would double the marker's own spaces.
+        var headEnd = head
+        while headEnd > 0 && scalars[headEnd - 1].properties.isWhitespace { headEnd -= 1 }
+        var tailStart = scalars.count - tail
+        while tailStart < scalars.count && scalars[tailStart].properties.isWhitespace { tailStart += 1 }
+        var out = String.UnicodeScalarView(scalars[0..<headEnd])
         out.append(contentsOf: marker.unicodeScalars)
-        out.append(contentsOf: scalars[(scalars.count - tail)...])
+        out.append(contentsOf: scalars[tailStart...])
         return String(out)
     }
 

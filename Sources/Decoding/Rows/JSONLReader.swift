@@ -22,7 +22,7 @@ public enum JSONLReader {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let value: JinjaValue
             do { value = try JinjaValue(json: Data(line), file: file) } catch {
-                throw RowsError(file: file, place: place, "\(error.message) at character \(error.offset + 1)")
+                throw RowsError(file: file, place: place, "\(error.message) at column \(error.column)")
             }
             guard case .dict(let pairs) = value else { throw RowsError(file: file, place: place, "expected a JSON object") }
             var row = [JinjaValue?](repeating: nil, count: columns.count)
@@ -31,13 +31,16 @@ public enum JSONLReader {
                 guard columns.count < limits.columns else { throw RowsError(file: file, place: place, "more than \(limits.columns) distinct keys") }
                 index[key] = columns.count
                 columns.append(key)
-                for r in rows.indices { rows[r].append(nil) }
                 row.append(v)
             }
             rows.append(row)
             lines.append(lineNumber)
         }
         guard !rows.isEmpty else { throw RowsError(file: file, place: "", "the file is empty; expected one JSON object per line") }
+        // Rows read before a key first appeared lack it.
+        for r in rows.indices where rows[r].count < columns.count {
+            rows[r].append(contentsOf: repeatElement(nil, count: columns.count - rows[r].count))
+        }
         return RowTable(file: file, columns: columns, rows: rows, lines: lines)
     }
 }

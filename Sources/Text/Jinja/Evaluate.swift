@@ -17,7 +17,11 @@ extension Interpreter {
             return .tuple(out)
         case .dict(let pairs):
             var d = ValueDict()
-            for (k, v) in pairs { d[try evaluate(k, scope)] = try evaluate(v, scope) }
+            for (k, v) in pairs {
+                let key = try evaluate(k, scope)
+                guard key.isHashable else { throw LocatedError(.runtime, "unhashable type: '\(key.typeName)'", at: k.offset) }
+                d[key] = try evaluate(v, scope)
+            }
             return .dict(d)
         case .attribute(let base, let name, let offset):
             return try attribute(try evaluate(base, scope), name, at: offset)

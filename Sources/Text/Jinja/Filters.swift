@@ -17,11 +17,9 @@ extension Interpreter {
     }
 
     func callFilter(_ name: String, _ value: Value, _ positional: [Value], _ keyword: [(String, Value)], at offset: Int) throws(LocatedError) -> Value {
-        /// The argument at `index` or named `key`, if given.
-        func arg(_ index: Int, _ key: String) -> Value? {
-            if index < positional.count { return positional[index] }
-            return keyword.first { $0.0 == key }?.1
-        }
+        let bound = try bind(name, positional, keyword, at: offset)
+        /// The argument named `key` (given by position or keyword), if given.
+        func arg(_ index: Int, _ key: String) -> Value? { bound[key] }
         func text() -> String { PythonFormat.str(value) }
         func items() throws(LocatedError) -> [Value] { try iterate(value, at: offset) }
         func stringArg(_ index: Int, _ key: String) throws(LocatedError) -> String? {
@@ -32,13 +30,13 @@ extension Interpreter {
         }
         func attributeGetter(_ path: String?) -> (Value) throws(LocatedError) -> Value {
             guard let path else { return { v in v } }
-            let parts = path.split(separator: ".").map(String.init)
+            // jinja2's make_attrgetter: each dotted part looked up in turn; digits index.
+            let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             return { [unowned self] v throws(LocatedError) in
                 var cur = v
                 for p in parts {
-                    if let i = Int(p), case .list = cur { cur = try self.item(cur, .int(i), at: offset) }
+                    if let i = Int(p) { cur = try self.item(cur, .int(i), at: offset) }
                     else { cur = try self.item(cur, .string(p), at: offset) }
-                    if cur.isUndefined { return cur }
                 }
                 return cur
             }
@@ -48,7 +46,6 @@ extension Interpreter {
             guard case .string(let test) = positional[argsFrom] else {
                 throw LocatedError(.runtime, "filter '\(name)': the test name must be a string", at: offset)
             }
-            guard Interpreter.testNames.contains(test) else { throw LocatedError(.syntax, "no test named '\(test)'", at: offset) }
             let rest = Array(positional[(argsFrom + 1)...])
             return { [unowned self] v throws(LocatedError) in try self.runTest(test, v, rest, [], at: offset) }
         }
@@ -63,6 +60,7 @@ extension Interpreter {
             switch value {
             case .string(let s): return .int(s.unicodeScalars.count)
             case .list(let l), .tuple(let l): return .int(l.count)
+            case .lazy(let l) where !l.kind.isGenerator: return .int(l.items.count)
             case .dict(let d): return .int(d.count)
             case .undefined: return .int(0)
             default: throw LocatedError(.runtime, "object of type '\(value.typeName)' has no len()", at: offset)
@@ -76,10 +74,10 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "tojson: indent must be an integer or a string", at: offset)
             }
             var separators: (String, String)?
-            if let pair = keyword.first(where: { $0.0 == "separators" })?.1.elements, pair.count == 2,
+            if let pair = arg(2, "separators")?.elements, pair.count == 2,
                case .string(let a) = pair[0], case .string(let b) = pair[1] { separators = (a, b) }
-            let sortKeys = keyword.first { $0.0 == "sort_keys" }?.1.truthy ?? false
-            let ascii = keyword.first { $0.0 == "ensure_ascii" }?.1.truthy ?? false
+            let sortKeys = arg(3, "sort_keys")?.truthy ?? false
+            let ascii = arg(0, "ensure_ascii")?.truthy ?? false
             return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: sortKeys, ensureASCII: ascii).encode(value, at: offset))
         case "from_json":
             // Not a jinja2 filter: prompt templates read CSV columns that hold JSON-encoded lists.
@@ -87,7 +85,7 @@ extension Interpreter {
                 throw LocatedError(.runtime, "from_json expects a string holding JSON, got \(value.typeName)", at: offset)
             }
             do { return Value(try JinjaValue(json: Data(json.utf8), file: "from_json")) } catch {
-                throw LocatedError(.runtime, "from_json: not valid JSON (\(error.message) at character \(error.offset + 1))", at: offset)
+                throw LocatedError(.runtime, "from_json: not valid JSON (\(error.message) at column \(error.column))", at: offset)
             }
         case "join":
             let separator = try stringArg(0, "d") ?? ""
@@ -109,11 +107,14 @@ extension Interpreter {
             return try items().first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
         case "last":
             if case .undefined = value { return value }
+            if case .lazy(let l) = value, l.kind.isGenerator {
+                throw LocatedError(.runtime, "'\(l.kind.rawValue)' object is not reversible", at: offset)
+            }
             return try items().last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
         case "items":
             switch value {
-            case .dict(let d): return .list(d.items.map { .tuple([$0.0, $0.1]) })
-            case .undefined: return .list([])
+            case .dict(let d): return .lazy(LazySequence(.generator, d.items.map { .tuple([$0.0, $0.1]) }))
+            case .undefined: return .lazy(LazySequence(.generator, []))
             default: throw LocatedError(.runtime, "Can only get item pairs from a mapping.", at: offset)
             }
         case "selectattr", "rejectattr":
@@ -122,12 +123,12 @@ extension Interpreter {
             let test = try testSelector(1)
             var out: [Value] = []
             for item in try items() where try test(try get(item)) == (name == "selectattr") { out.append(item) }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "select", "reject":
             let test = try testSelector(0)
             var out: [Value] = []
             for item in try items() where try test(item) == (name == "select") { out.append(item) }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "map":
             var out: [Value] = []
             if let attribute = keyword.first(where: { $0.0 == "attribute" })?.1 {
@@ -137,13 +138,12 @@ extension Interpreter {
                     let v = try get(item)
                     out.append(v.isUndefined ? fallback ?? v : v)
                 }
-                return .list(out)
+                return .lazy(LazySequence(.generator, out))
             }
             guard case .string(let filter)? = positional.first else { throw LocatedError(.runtime, "map needs a filter name or attribute=", at: offset) }
-            guard Interpreter.filterNames.contains(filter) else { throw LocatedError(.syntax, "no filter named '\(filter)'", at: offset) }
             let rest = Array(positional.dropFirst())
             for item in try items() { out.append(try callFilter(filter, item, rest, keyword, at: offset)) }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "list": return .list(try items())
         case "string": return .string(text())
         case "int":
@@ -200,10 +200,13 @@ extension Interpreter {
             }
         case "reverse":
             if case .string(let s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
+            if case .list(let l) = value { return .lazy(LazySequence(.reversed, l.reversed())) }
+            if case .tuple(let l) = value { return .lazy(LazySequence(.reversed, l.reversed())) }
+            if case .lazy(let l) = value, !l.kind.isGenerator { return .lazy(LazySequence(.reversed, l.items.reversed())) }
             return .list(try items().reversed())
         case "sort", "unique", "min", "max":
-            let caseSensitive = keyword.first { $0.0 == "case_sensitive" }?.1.truthy ?? false
-            let get = attributeGetter(keyword.first { $0.0 == "attribute" }.map { PythonFormat.str($0.1) })
+            let caseSensitive = arg(1, "case_sensitive")?.truthy ?? false
+            let get = attributeGetter(arg(2, "attribute").map { PythonFormat.str($0) })
             func key(_ v: Value) throws(LocatedError) -> Value {
                 let k = try get(v)
                 if !caseSensitive, case .string(let s) = k { return .string(StringBytes.lower(s)) }
@@ -217,7 +220,7 @@ extension Interpreter {
                     let k = try key(item)
                     if !seen.contains(where: { pyEqual($0, k) }) { seen.append(k); out.append(item) }
                 }
-                return .list(out)
+                return .lazy(LazySequence(.generator, out))
             }
             var keyed: [(Value, Value)] = []
             for item in list { keyed.append((try key(item), item)) }
@@ -238,6 +241,7 @@ extension Interpreter {
                 for k in keyed.dropFirst() where try order(k.0, best.0, .gt, at: offset) > 0 { best = k }
                 return best.1
             }
+            if let r = arg(0, "reverse"), numeric(r) == nil { throw operandError("'\(r.typeName)' object cannot be interpreted as an integer", r, at: offset) }
             let reverse = arg(0, "reverse")?.truthy ?? false
             if reverse {
                 let desc = indexed.sorted { a, b in
@@ -269,9 +273,11 @@ extension Interpreter {
         case "indent":
             var indentation = "    "
             switch arg(0, "width") {
-            case .int(let n)?: indentation = String(repeating: " ", count: max(0, n))
             case .string(let s)?: indentation = s
-            default: break
+            case let w?:
+                guard case .int(let n)? = numeric(w) else { throw operandError("can't multiply sequence by non-int of type '\(w.typeName)'", w, at: offset) }
+                indentation = String(repeating: " ", count: max(0, n))
+            case nil: break
             }
             let first = arg(1, "first")?.truthy ?? false
             let blank = arg(2, "blank")?.truthy ?? false
@@ -284,7 +290,15 @@ extension Interpreter {
                 if !rest.isEmpty { result += "\n" + rest.map { $0.isEmpty ? $0 : indentation + $0 }.joined(separator: "\n") }
             }
             return .string(first ? indentation + result : result)
-        case "wordcount": return .int(StringBytes.split(text(), nil).count)
+        case "wordcount":
+            // Runs of Python's \w: letters, digits and the underscore.
+            var words = 0, inWord = false
+            for u in text().unicodeScalars {
+                let isWord = u == "_" || u.properties.isAlphabetic || u.properties.numericType != nil
+                if isWord && !inWord { words += 1 }
+                inWord = isWord
+            }
+            return .int(words)
         case "center":
             var width = 80
             if case .int(let w)? = arg(0, "width") { width = w }
@@ -307,7 +321,7 @@ extension Interpreter {
                 if let fill { while row.count < size { row.append(fill) } }
                 out.append(.list(row))
             }
-            return .list(out)
+            return .lazy(LazySequence(.generator, out))
         case "dictsort":
             guard case .dict(let d) = value else { throw LocatedError(.runtime, "dictsort needs a mapping", at: offset) }
             let caseSensitive = arg(0, "case_sensitive")?.truthy ?? false
@@ -349,8 +363,39 @@ extension Interpreter {
             }
             return .string(head + end)
         default:
-            throw LocatedError(.syntax, "no filter named '\(name)'", at: offset)
+            throw LocatedError(.runtime, "no filter named '\(name)' found", at: offset)
         }
+    }
+
+    /// Each filter's parameters after the value, as jinja2 (and transformers' tojson) declares
+    /// them; nil = takes any arguments.
+    static let signatures: [String: [String]] = [
+        "trim": ["chars"], "upper": [], "lower": [], "title": [], "capitalize": [], "length": [], "count": [],
+        "tojson": ["ensure_ascii", "indent", "separators", "sort_keys"], "join": ["d", "attribute"],
+        "replace": ["old", "new", "count"], "default": ["default_value", "boolean"], "d": ["default_value", "boolean"],
+        "first": [], "last": [], "items": [], "list": [], "string": [], "int": ["default", "base"], "float": ["default"],
+        "abs": [], "round": ["precision", "method"], "reverse": [], "sort": ["reverse", "case_sensitive", "attribute"],
+        "unique": ["case_sensitive", "attribute"], "min": ["case_sensitive", "attribute"], "max": ["case_sensitive", "attribute"],
+        "sum": ["attribute", "start"], "safe": [], "escape": [], "e": [], "forceescape": [],
+        "indent": ["width", "first", "blank"], "wordcount": [], "batch": ["linecount", "fill_with"], "center": ["width"],
+        "dictsort": ["case_sensitive", "by", "reverse"], "attr": ["name"], "pprint": [], "striptags": [],
+        "truncate": ["length", "killwords", "end", "leeway"],
+    ]
+
+    /// Arguments by parameter name; unknown keywords and extra positionals fail as in Python.
+    private func bind(_ name: String, _ positional: [Value], _ keyword: [(String, Value)], at offset: Int) throws(LocatedError) -> [String: Value] {
+        guard let parameters = Interpreter.signatures[name] else { return [:] }
+        guard positional.count <= parameters.count else {
+            throw LocatedError(.runtime, "filter '\(name)' takes at most \(parameters.count) argument(s), \(positional.count) given", at: offset)
+        }
+        var bound: [String: Value] = [:]
+        for (p, v) in zip(parameters, positional) { bound[p] = v }
+        for (k, v) in keyword {
+            guard parameters.contains(k) else { throw LocatedError(.runtime, "filter '\(name)' got an unexpected keyword argument '\(k)'", at: offset) }
+            guard bound[k] == nil else { throw LocatedError(.runtime, "filter '\(name)' got multiple values for argument '\(k)'", at: offset) }
+            bound[k] = v
+        }
+        return bound
     }
 
     /// jinja2's `title` filter: capitalizes after `-`, whitespace and opening brackets.

@@ -60,11 +60,12 @@ final class Interpreter {
             case .forLoop(let loop): try runLoop(loop, scope)
             case .set(let target, let e, let offset): try assign(target, try evaluate(e, scope), scope, offset)
             case .setBlock(let target, let filters, let body, let offset):
-                var value = Value.string(try capture(body, scope))
+                // The body runs in a frame of its own: what it sets stays inside.
+                var value = Value.string(try capture(body, Scope(parent: scope)))
                 for (name, args, at) in filters { value = try applyFilter(name, value, args, scope, at) }
                 try assign(target, value, scope, offset)
             case .filterBlock(let filters, let body):
-                var value = Value.string(try capture(body, scope))
+                var value = Value.string(try capture(body, Scope(parent: scope)))
                 for (name, args, at) in filters { value = try applyFilter(name, value, args, scope, at) }
                 try write(PythonFormat.str(value), at: 0)
             case .macro(let m): scope.assign(m.name, .callable(makeMacro(m, scope)))
@@ -120,6 +121,7 @@ final class Interpreter {
     }
 
     private func loopObject(index: Int, items: [Value], length: Int) -> Value {
+        let loop = Namespace(loopLabel: "<LoopContext \(index + 1)/\(length)>")
         var d = ValueDict()
         d["index"] = .int(index + 1)
         d["index0"] = .int(index)
@@ -136,7 +138,8 @@ final class Interpreter {
             guard !args.isEmpty else { throw LocatedError(.runtime, "no items for cycling given", at: offset) }
             return args[index % args.count]
         })
-        return .dict(d)
+        loop.attributes = d
+        return .namespace(loop)
     }
 
     /// What `for` walks: list items, dict keys, string characters; undefined is empty.
@@ -147,6 +150,7 @@ final class Interpreter {
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
         case .namespace(let n): return n.attributes.keys
+        case .lazy(let l): return l.take()
         default: throw LocatedError(.runtime, "'\(v.typeName)' object is not iterable", at: offset)
         }
     }
@@ -155,7 +159,7 @@ final class Interpreter {
         switch target {
         case .name(let n): scope.assign(n, value)
         case .attribute(let object, let attribute, let at):
-            guard case .namespace(let ns)? = scope.lookup(object) ?? globals.lookup(object) else {
+            guard case .namespace(let ns)? = scope.lookup(object) ?? globals.lookup(object), ns.loopLabel == nil else {
                 throw LocatedError(.runtime, "cannot assign attribute on non-namespace object", at: at)
             }
             ns.attributes[attribute] = value
@@ -171,6 +175,12 @@ final class Interpreter {
     }
 
     private func makeMacro(_ m: Macro, _ definingScope: Scope) -> Callable {
+        let macro = makeMacroBody(m, definingScope)
+        macro.isMacro = true
+        return macro
+    }
+
+    private func makeMacroBody(_ m: Macro, _ definingScope: Scope) -> Callable {
         Callable(m.name) { [unowned self] args, kwargs, offset throws(LocatedError) in
             guard args.count <= m.parameters.count else {
                 throw LocatedError(.runtime, "macro '\(m.name)' takes not more than \(m.parameters.count) argument(s)", at: offset)
@@ -187,7 +197,7 @@ final class Interpreter {
                 if let defaultValue { frame.assign(name, try self.evaluate(defaultValue, frame)) }
                 else { frame.assign(name, .undefined(Undefined(hint: "parameter '\(name)' was not provided"))) }
             }
-            for (name, _) in kwargs where !m.parameters.contains(where: { $0.0 == name }) {
+            for (name, _) in kwargs where !m.parameters.dropFirst(args.count).contains(where: { $0.0 == name }) {
                 throw LocatedError(.runtime, "macro '\(m.name)' takes no keyword argument '\(name)'", at: offset)
             }
             let savedLoopDepth = self.loopDepth

@@ -169,6 +169,8 @@ struct Lexer {
 
     /// The text up to `{% endraw %}`, with the same whitespace rules as any block tag.
     private mutating func raw(from start: Int, opener: Int) throws(LocatedError) {
+        // jinja2 quirk: a `raw` tag that ends the template is no error.
+        if start >= source.count { position = start; return }
         var i = start
         while i + 1 < source.count {
             if source[i] == UInt8(ascii: "{"), source[i + 1] == UInt8(ascii: "%") {
@@ -232,7 +234,7 @@ struct Lexer {
             if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
                 tokens.append(try stringLiteral(at: &i))
             } else if isDigit(b) {
-                tokens.append(number(at: &i))
+                tokens.append(try number(at: &i))
             } else if isNameStart(at: i) {
                 let s = i
                 while i < source.count, isNameContinue(at: i) { i += scalarLength(at: i) }
@@ -273,7 +275,11 @@ struct Lexer {
     }
 
     /// Integers and floats (`1`, `1_000`, `1.5`, `1e3`, `1.5e-3`).
-    private func number(at i: inout Int) -> Token {
+    private func isHexDigit(_ b: UInt8) -> Bool {
+        isDigit(b) || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f"))
+    }
+
+    private func number(at i: inout Int) throws(LocatedError) -> Token {
         let s = i
         func digits(_ i: inout Int) {
             while i < source.count, isDigit(source[i]) || (source[i] == UInt8(ascii: "_") && i + 1 < source.count && isDigit(source[i + 1])) { i += 1 }
@@ -288,7 +294,18 @@ struct Lexer {
             if byte(j) == UInt8(ascii: "+") || byte(j) == UInt8(ascii: "-") { j += 1 }
             if let d = byte(j), isDigit(d) { i = j; digits(&i); isFloat = true }
         }
-        let text = String(decoding: source[s..<i], as: UTF8.self).replacingUnderscores()
+        var text = String(decoding: source[s..<i], as: UTF8.self).replacingUnderscores()
+        if !isFloat, source[s] == UInt8(ascii: "0") {
+            // Python integer syntax: 0x/0o/0b prefixes; otherwise a leading 0 allows only zeros.
+            if let p = byte(s + 1), [UInt8(ascii: "x"), UInt8(ascii: "X"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "b"), UInt8(ascii: "B")].contains(p) {
+                var j = s + 2
+                while j < source.count, isHexDigit(source[j]) || source[j] == UInt8(ascii: "_") { j += 1 }
+                i = j
+                text = String(decoding: source[s..<i], as: UTF8.self).replacingUnderscores()
+            } else if text.contains(where: { $0 != "0" }) {
+                throw LocatedError(.syntax, "leading zeros in an integer literal are not permitted", at: s)
+            }
+        }
         return Token(kind: isFloat ? .float : .integer, text: text, offset: s)
     }
 

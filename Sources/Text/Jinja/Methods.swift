@@ -127,9 +127,9 @@ extension Interpreter {
 
     private func dictMethod(_ d: ValueDict, _ name: String) -> Value? {
         switch name {
-        case "items": return bound(name) { _, _, _ in .list(d.items.map { .tuple([$0.0, $0.1]) }) }
-        case "keys": return bound(name) { _, _, _ in .list(d.keys) }
-        case "values": return bound(name) { _, _, _ in .list(d.values) }
+        case "items": return bound(name) { _, _, _ in .lazy(LazySequence(.items, d.items.map { .tuple([$0.0, $0.1]) })) }
+        case "keys": return bound(name) { _, _, _ in .lazy(LazySequence(.keys, d.keys)) }
+        case "values": return bound(name) { _, _, _ in .lazy(LazySequence(.values, d.values)) }
         case "get":
             return bound(name) { args, _, offset throws(LocatedError) in
                 guard let key = args.first else { throw LocatedError(.runtime, "get expected at least 1 argument, got 0", at: offset) }
@@ -183,7 +183,8 @@ func braceFormat(_ format: String, _ args: [Value], _ kwargs: [(String, Value)],
             }
             out += PythonFormat.str(value)
         } else if c == "}" {
-            if scalars.first == "}" { scalars.removeFirst() }
+            guard scalars.first == "}" else { throw LocatedError(.runtime, "Single '}' encountered in format string", at: offset) }
+            scalars.removeFirst()
             out += "}"
         } else { out.unicodeScalars.append(c) }
     }

@@ -133,7 +133,10 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "unsupported format character '\(conversion)'", at: offset)
             }
         }
-        guard values.isEmpty || !(args.isTuple) else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
+        // Python tolerates unused arguments only when the argument is a mapping.
+        // (Python's test is "has __getitem__ and is not a tuple or str": dicts and lists.)
+        let isMapping: Bool = { switch args { case .dict, .list, .undefined: true; default: false } }()
+        guard values.isEmpty || isMapping else { throw LocatedError(.runtime, "not all arguments converted during string formatting", at: offset) }
         return out
     }
 
@@ -159,7 +162,10 @@ extension Interpreter {
             }
             return StringBytes.find(Array(s.utf8), Array(n.utf8), from: 0) != nil
         case .list(let l), .tuple(let l): return l.contains { pyEqual($0, needle) }
-        case .dict(let d): return d[needle] != nil
+        case .lazy(let l): return l.take().contains { pyEqual($0, needle) }
+        case .dict(let d):
+            guard needle.isHashable else { throw LocatedError(.runtime, "unhashable type: '\(needle.typeName)'", at: offset) }
+            return d[needle] != nil
         case .namespace(let ns): return ns.attributes[needle] != nil
         case .undefined: return false
         default: throw LocatedError(.runtime, "argument of type '\(container.typeName)' is not iterable", at: offset)

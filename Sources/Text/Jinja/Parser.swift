@@ -16,6 +16,7 @@ struct Parser {
         var p = Parser(segments: segments, endOfTemplate: sourceLength)
         let (nodes, ender) = try p.body(until: [])
         if let ender { throw LocatedError(.syntax, "encountered unknown tag '\(ender)'", at: p.tokens[0].offset) }
+        try NameCheck.nodes(nodes, soft: false)
         return nodes
     }
 
@@ -354,7 +355,7 @@ struct Parser {
             while peek.kind == .string { s += advance().text }
             return .literal(.string(s))
         case .integer:
-            guard let i = Int(t.text) else { throw LocatedError(.syntax, "integer literal \(t.text) is too large", at: t.offset) }
+            guard let i = Int(t.text) ?? integerWithPrefix(t.text) else { throw LocatedError(.syntax, "integer literal \(t.text) is too large", at: t.offset) }
             return .literal(.int(i))
         case .float:
             return .literal(.double(Double(t.text) ?? .infinity))
@@ -391,6 +392,15 @@ struct Parser {
         throw LocatedError(.syntax, "unexpected \(t.describe)", at: t.offset)
     }
 
+    /// `0x1F`, `0o17`, `0b101`.
+    private func integerWithPrefix(_ text: String) -> Int? {
+        let lower = text.lowercased()
+        for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) {
+            return Int(lower.dropFirst(2), radix: radix)
+        }
+        return nil
+    }
+
     private mutating func postfix(_ base: Expr) throws(LocatedError) -> Expr {
         var e = base
         while true {
@@ -420,6 +430,17 @@ struct Parser {
         while peek.isOp(":") && parts.count < 3 {
             advance(); isSlice = true
             parts.append(try part(&self))
+        }
+        if !isSlice, peek.isOp(","), let first = parts[0] {
+            // `a[1, 2]` indexes with a tuple.
+            var items = [first]
+            while peek.isOp(",") {
+                advance()
+                if peek.isOp("]") { break }
+                items.append(try expression())
+            }
+            try expectOp("]")
+            return .item(base, .tuple(items), offset: at)
         }
         try expectOp("]")
         if !isSlice {

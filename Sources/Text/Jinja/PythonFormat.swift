@@ -10,7 +10,7 @@ enum PythonFormat {
 
     static func repr(_ v: Value) -> String {
         switch v {
-        case .undefined: ""
+        case .undefined: "Undefined"
         case .none: "None"
         case .bool(let b): b ? "True" : "False"
         case .int(let i): String(i)
@@ -19,8 +19,9 @@ enum PythonFormat {
         case .list(let l): "[" + l.map(repr).joined(separator: ", ") + "]"
         case .tuple(let l): "(" + l.map(repr).joined(separator: ", ") + (l.count == 1 ? ",)" : ")")
         case .dict(let d): "{" + d.items.map { repr($0.0) + ": " + repr($0.1) }.joined(separator: ", ") + "}"
-        case .namespace(let n): "<Namespace " + repr(.dict(n.attributes)) + ">"
-        case .callable(let c): "<function \(c.name)>"
+        case .namespace(let n): n.loopLabel ?? "<Namespace " + repr(.dict(n.attributes)) + ">"
+        case .lazy(let l): l.kind.isGenerator ? "<\(l.kind.rawValue) object>" : "\(l.kind.rawValue)(" + repr(.list(l.items)) + ")"
+        case .callable(let c): c.isMacro ? "<Macro '\(c.name)'>" : "<function \(c.name)>"
         }
     }
 

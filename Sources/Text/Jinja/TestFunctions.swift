@@ -20,6 +20,17 @@ extension Interpreter {
             default: throw LocatedError(.runtime, "test '\(name)' needs an integer, got \(v.typeName)", at: offset)
             }
         }
+        let unary: Set<String> = ["defined", "undefined", "none", "string", "mapping", "iterable", "sequence", "number",
+                                  "integer", "float", "boolean", "true", "false", "odd", "even", "lower", "upper", "callable",
+                                  "escaped", "filter", "test"]
+        if unary.contains(name), !args.isEmpty || !kwargs.isEmpty {
+            throw LocatedError(.runtime, "test_\(name)() takes 1 positional argument but \(1 + args.count + kwargs.count) were given", at: offset)
+        }
+        let binary: Set<String> = ["divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt",
+                                   "greaterthan", ">", "ge", ">=", "in", "sameas"]
+        if binary.contains(name), args.count + kwargs.count != 1 {
+            throw LocatedError(.runtime, "\(name) expected 2 arguments, got \(1 + args.count + kwargs.count)", at: offset)
+        }
         switch name {
         case "defined": return !v.isUndefined
         case "undefined": return v.isUndefined
@@ -27,9 +38,10 @@ extension Interpreter {
         case "string": if case .string = v { return true }; return false
         case "mapping": if case .dict = v { return true }; return false
         case "iterable":
-            switch v { case .string, .list, .tuple, .dict, .undefined, .namespace: return true; default: return false }
+            switch v { case .string, .list, .tuple, .dict, .undefined, .namespace, .lazy: return true; default: return false }
         case "sequence":
-            switch v { case .string, .list, .tuple, .dict: return true; default: return false }
+            // Undefined has __len__ and __getitem__, so jinja2 calls it a sequence.
+            switch v { case .string, .list, .tuple, .dict, .undefined: return true; default: return false }
         case "number": return numeric(v) != nil
         case "integer": if case .int = v { return true }; return false
         case "float": if case .double = v { return true }; return false
@@ -62,11 +74,13 @@ extension Interpreter {
             }
         case "lower": if case .string(let s) = v { return s == StringBytes.lower(s) }; return false
         case "upper": if case .string(let s) = v { return s == StringBytes.upper(s) }; return false
-        case "callable": if case .callable = v { return true }; return false
+        case "callable":
+            // Undefined defines __call__ (that fails), so Python's callable() says True.
+            switch v { case .callable, .undefined: return true; default: return false }
         case "escaped": return false
         case "filter": if case .string(let s) = v { return Interpreter.filterNames.contains(s) }; return false
         case "test": if case .string(let s) = v { return Interpreter.testNames.contains(s) }; return false
-        default: throw LocatedError(.syntax, "no test named '\(name)'", at: offset)
+        default: throw LocatedError(.runtime, "no test named '\(name)' found", at: offset)
         }
     }
 }

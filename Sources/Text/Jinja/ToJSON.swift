@@ -43,7 +43,7 @@ struct PythonJSON {
             out += "]"
         case .dict(let d): try writeObject(d.items, level: level, into: &out, at: offset)
         case .namespace(let ns): try writeObject(ns.attributes.items, level: level, into: &out, at: offset)
-        case .undefined, .callable:
+        case .undefined, .callable, .lazy:
             throw LocatedError(.runtime, "Object of type \(v.typeName) is not JSON serializable", at: offset)
         }
     }

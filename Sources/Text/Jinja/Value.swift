@@ -12,6 +12,9 @@ enum Value {
     /// A Python tuple: prints as `(a, b)` and never equals a list.
     case tuple([Value])
     case dict(ValueDict)
+    /// What jinja2 filters and dict methods return that is not a list: generators (single use)
+    /// and dict views.
+    case lazy(LazySequence)
     case namespace(Namespace)
     case callable(Callable)
 
@@ -32,6 +35,15 @@ enum Value {
 
     var isUndefined: Bool { if case .undefined = self { true } else { false } }
 
+    /// Python cannot use lists, dicts and the like as dict keys.
+    var isHashable: Bool {
+        switch self {
+        case .list, .dict, .namespace, .lazy: false
+        case .tuple(let items): items.allSatisfy(\.isHashable)
+        default: true
+        }
+    }
+
     /// Python truthiness.
     var truthy: Bool {
         switch self {
@@ -43,6 +55,7 @@ enum Value {
         case .list(let l), .tuple(let l): !l.isEmpty
         case .dict(let d): !d.isEmpty
         case .namespace, .callable: true
+        case .lazy(let l): l.kind.isGenerator || !l.items.isEmpty
         }
     }
 
@@ -59,6 +72,7 @@ enum Value {
         case .tuple: "tuple"
         case .dict: "dict"
         case .namespace: "Namespace"
+        case .lazy(let l): l.kind.rawValue
         case .callable: "function"
         }
     }
@@ -110,14 +124,42 @@ struct ValueDict {
     var items: [(Value, Value)] { Array(zip(keys, values)) }
 }
 
+/// A Python iterator or dict view. A generator (what `select`, `map`, `unique`, `|items`...
+/// return) is always truthy, has no length and is used up by the first loop over it; a dict
+/// view (`d.keys()`, `d.items()`) has a length and can be walked again. Neither can be indexed.
+final class LazySequence {
+    enum Kind: String {
+        case generator, reversed = "list_reverseiterator", keys = "dict_keys", values = "dict_values", items = "dict_items"
+        var isGenerator: Bool { self == .generator || self == .reversed }
+    }
+    let kind: Kind
+    let items: [Value]
+    private var consumed = false
+
+    init(_ kind: Kind, _ items: [Value]) { self.kind = kind; self.items = items }
+
+    /// The items; a generator yields them once only.
+    func take() -> [Value] {
+        guard kind.isGenerator else { return items }
+        if consumed { return [] }
+        consumed = true
+        return items
+    }
+}
+
 /// `namespace(...)`: the one mutable object templates may assign attributes on.
 final class Namespace {
     var attributes = ValueDict()
+    /// Set for the read-only `loop` object, which prints as `<LoopContext i/n>`.
+    let loopLabel: String?
+    init(loopLabel: String? = nil) { self.loopLabel = loopLabel }
 }
 
 /// A built-in function, bound method or macro.
 final class Callable {
     let name: String
+    /// Macros print as `<Macro 'name'>`.
+    var isMacro = false
     let call: (_ args: [Value], _ kwargs: [(String, Value)], _ offset: Int) throws(LocatedError) -> Value
     init(_ name: String, _ call: @escaping (_ args: [Value], _ kwargs: [(String, Value)], _ offset: Int) throws(LocatedError) -> Value) {
         self.name = name; self.call = call
@@ -136,6 +178,7 @@ func pyEqual(_ a: Value, _ b: Value) -> Bool {
         for (k, v) in x.items { guard let w = y[k], pyEqual(v, w) else { return false } }
         return true
     case let (.namespace(x), .namespace(y)): return x === y
+    case let (.lazy(x), .lazy(y)): return x === y
     case let (.callable(x), .callable(y)): return x === y
     default:
         if let x = numeric(a), let y = numeric(b) {

@@ -241,22 +241,36 @@ struct BPEScratch {
     }
 }
 
-/// Word → ids, shared by all threads; stops growing at a fixed size like tokenizers' cache.
+/// Word → ids, shared by all threads: 16 shards with a lock each, so threads encoding in
+/// parallel rarely wait on one another; each shard stops growing at a fixed size.
 final class WordCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [[UInt8]: [Int32]] = [:]
-    private var mappedEntries: [[UInt8]: [Int32]] = [:]
-    static let capacity = 20_000
+    private final class Shard {
+        let lock = NSLock()
+        var entries: [[UInt8]: [Int32]] = [:]
+        var mappedEntries: [[UInt8]: [Int32]] = [:]
+    }
+    private let shards = (0..<16).map { _ in Shard() }
+    static let capacityPerShard = 2_000
+
+    @inline(__always)
+    private func shard(_ key: [UInt8]) -> Shard {
+        // FNV-1a over at most the first 8 bytes and the length: cheap and spreads words well.
+        var h: UInt32 = 2_166_136_261 ^ UInt32(truncatingIfNeeded: key.count)
+        for b in key.prefix(8) { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return shards[Int(h >> 28)]
+    }
 
     func lookup(_ key: [UInt8], _ byteMapped: Bool) -> [Int32]? {
-        lock.lock(); defer { lock.unlock() }
-        return byteMapped ? mappedEntries[key] : entries[key]
+        let s = shard(key)
+        s.lock.lock(); defer { s.lock.unlock() }
+        return byteMapped ? s.mappedEntries[key] : s.entries[key]
     }
 
     func store(_ key: [UInt8], _ byteMapped: Bool, _ ids: [Int32]) {
-        lock.lock(); defer { lock.unlock() }
+        let s = shard(key)
+        s.lock.lock(); defer { s.lock.unlock() }
         if byteMapped {
-            if mappedEntries.count < WordCache.capacity { mappedEntries[key] = ids }
-        } else if entries.count < WordCache.capacity { entries[key] = ids }
+            if s.mappedEntries.count < WordCache.capacityPerShard { s.mappedEntries[key] = ids }
+        } else if s.entries.count < WordCache.capacityPerShard { s.entries[key] = ids }
     }
 }

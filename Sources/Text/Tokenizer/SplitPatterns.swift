@@ -125,6 +125,8 @@ enum SplitPattern: Sendable, Equatable {
         if b == UInt8(ascii: "'") && i + 1 < n {
             let b1 = p[i + 1] | 0x20
             if b1 == UInt8(ascii: "s") || b1 == UInt8(ascii: "t") || b1 == UInt8(ascii: "m") || b1 == UInt8(ascii: "d") { return i + 2 }
+            // (?i) folds U+017F LATIN SMALL LETTER LONG S to s.
+            if p[i + 1] == 0xC5 && i + 2 < n && p[i + 2] == 0xBF { return i + 3 }
             if i + 2 < n {
                 let b2 = p[i + 2] | 0x20
                 if (b1 == UInt8(ascii: "r") && b2 == UInt8(ascii: "e")) || (b1 == UInt8(ascii: "v") && b2 == UInt8(ascii: "e"))
