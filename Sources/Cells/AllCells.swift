@@ -5,11 +5,13 @@ public let allCellKinds: [any Cell.Type] = [
     InstallCell.self,
     ImportCell.self,
     QuantizeCell.self,
+    LoadCell.self,
     PromptCell.self,
     WriteCell.self,
     EvalCell.self,
     MergeCell.self,
-    LoadCell.self,
+    ChooseCell.self,
+    GenerateCell.self,
 ]
 
 public let cellRegistry = CellRegistry(allCellKinds)

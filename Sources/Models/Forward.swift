@@ -117,7 +117,7 @@ extension Engine {
                 (values + dst).update(from: src + qWidth + kvWidth, count: kvWidth)
             }
             let scores = s.buffer(Self.scores, Attention.scratchCount(tokens: p.count, context: p.start + p.count))
-            Attention.causal(q: qkv + local * width, ldq: width, tokens: p.count, start: p.start,
+            Attention.causalBlocked(q: qkv + local * width, ldq: width, tokens: p.count, start: p.start,
                              keys: keys + p.slot * slotStride, values: values + p.slot * slotStride, ldkv: kvWidth,
                              heads: layer.heads, kvHeads: layer.kvHeads, headDim: hd, window: config.slidingWindow,
                              out: attended + local * qWidth, ldo: qWidth, scratch: scores)
@@ -140,7 +140,7 @@ extension Engine {
         RMSNorm.apply(x + rows.lowerBound * hidden, weight: layer.mlpNorm.pointer, rows: n, n: hidden,
                       eps: config.rmsNormEpsilon, into: normed)
         layer.gateUp.apply(normed, rows: n, into: gateUp)
-        SwiGLU.apply(fused: gateUp, rows: n, n: f, into: h)
+        SwiGLU.applyVector(fused: gateUp, rows: n, n: f, into: h)
         layer.down.apply(h, rows: n, into: partial)
     }
 

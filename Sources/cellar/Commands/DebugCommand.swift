@@ -6,6 +6,8 @@ struct DebugCommand: Command {
     static let summary = "Developer tools: toml-decode (TOML on stdin → toml-test JSON on stdout)."
     static let usage = "cellar debug toml-decode"
     static func run(_ args: inout Arguments) throws -> Int32 {
+        // The benchmark driver (bench/run) takes options; the other tools take none.
+        if args.flag("bench") { return try DebugBench.run(&args) }
         let tool = try args.positionals("TOOL")[0]
         switch tool {
         case "toml-decode": return tomlDecode()
