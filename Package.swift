@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "Models", "Tensors", "TestSupport"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "CellKit", "Runner", "Recipe", "Store", "Models", "Tensors", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["JSON", "Runner", "CellKit", "Recipe", "Store", "TestSupport"]),
-        .testTarget(name: "CellarTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CellarTests", dependencies: ["Kernels", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 func printHelp() {
     var out = "cellar — run declarative recipes for offline LLM batch inference, cached cell by cell\n\nCommands:\n"
@@ -9,6 +10,12 @@ func printHelp() {
 func fail(_ message: String, status: Int32) -> Never {
     FileHandle.standardError.write(Data("cellar: \(message)\n".utf8))
     exit(status)
+}
+
+// OpenBLAS chose slow kernels for this CPU: start again with the right ones (see BLASCore).
+if let core = BLAS.restartCore() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)   // returns only on failure: carry on, slower
 }
 
 let argv = Array(CommandLine.arguments.dropFirst())
