@@ -5,9 +5,16 @@
 public enum VectorExp {
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
-        let k = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-        var r = clamped - k * 0.693_145_75            // ln 2, high part
+        // Only concrete SIMD8 operations here: the generic `rounded`, `clamped` and Int32(Float)
+        // conversions run lane by lane through library calls (a sixth of a prefill once).
+        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.7)
+        var c = x.replacing(with: low, where: x .< low)
+        c = c.replacing(with: high, where: c .> high)
+        // Adding 1.5·2²³ rounds to the nearest integer k, which then sits in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let t = c * 1.442_695_04 + magic
+        let k = t - magic
+        var r = c - k * 0.693_145_75                  // ln 2, high part
         r = r - k * 1.428_606_8e-6                    // ln 2, low part
         // Taylor coefficients 1/n! through n = 6 (Horner).
         var p = SIMD8<Float>(repeating: 1.0 / 720)
@@ -17,12 +24,10 @@ public enum VectorExp {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        // 2^k through the exponent bits.
-        let bits = (SIMD8<Int32>(k) &+ 127) &<< 23
-        let scale = unsafeBitCast(bits, to: SIMD8<Float>.self)
-        var result = p * scale
-        result.replace(with: 0, where: x .< -87.3)
-        return result
+        // 2^k through the exponent bits: k = bits(t) − bits(1.5·2²³).
+        let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        let result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+        return result.replacing(with: 0, where: x .< low)
     }
 
     /// x[i] = exp(x[i] − shift) in place; returns the sum.
