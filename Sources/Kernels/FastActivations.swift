@@ -7,7 +7,11 @@ extension Softmax {
         let raw = UnsafeMutableRawPointer(x)
         var m8 = SIMD8<Float>(repeating: -.infinity)
         var i = 0
-        while i + 8 <= n { m8 = pointwiseMax(m8, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8 }
+        while i + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            m8 = m8.replacing(with: v, where: v .> m8)    // not pointwiseMax: a lane-by-lane call
+            i += 8
+        }
         var m = m8.max()
         while i < n { m = max(m, x[i]); i += 1 }
         let inv = 1 / VectorExp.expInPlace(x, count: n, shift: m)
@@ -80,5 +84,38 @@ extension Attention {
             }
             b0 = b1
         }
+    }
+}
+
+extension Attention {
+    /// One head of `causalBlocked` for queries [b0, b1) of the block: the unit of work the
+    /// engine's workers share out (heads × query blocks, so two cores split even one sequence).
+    /// scratch: (b1 − b0) × (start + b1) floats.
+    public static func causalHead(q: UnsafePointer<Float>, ldq: Int, queries: Range<Int>, start: Int,
+                                  keys: UnsafePointer<Float>, values: UnsafePointer<Float>, ldkv: Int,
+                                  head h: Int, kvHead g: Int, headDim d: Int, window: Int? = nil,
+                                  out: UnsafeMutablePointer<Float>, ldo: Int, scratch: UnsafeMutablePointer<Float>) {
+        let b0 = queries.lowerBound, b1 = queries.upperBound, rows = b1 - b0
+        guard rows > 0 else { return }
+        let scale = 1 / Float(d).squareRoot()
+        // Keys visible to some query of this block: [first, start + b1).
+        let first = window.map { max(0, start + b0 - $0 + 1) } ?? 0
+        let span = start + b1 - first
+        let kg = keys + first * ldkv + g * d, vg = values + first * ldkv + g * d
+        // scores[rows, span] = scale · Q_h[rows, d] · K_g[span, d]ᵀ
+        BLAS.gemm(transB: true, m: rows, n: span, k: d, alpha: scale, a: q + b0 * ldq + h * d, lda: ldq,
+                  b: kg, ldb: ldkv, c: scratch, ldc: span)
+        for i in 0..<rows {
+            let row = scratch + i * span
+            let position = start + b0 + i
+            let last = position - first
+            let lo = window.map { max(0, position - $0 + 1 - first) } ?? 0
+            for j in 0..<lo { row[j] = 0 }
+            Softmax.inPlaceVector(row + lo, count: last - lo + 1)
+            if last + 1 < span { for j in (last + 1)..<span { row[j] = 0 } }
+        }
+        // out_h[rows, d] = P[rows, span] · V_g[span, d]
+        BLAS.gemm(m: rows, n: d, k: span, a: scratch, lda: span, b: vg, ldb: ldkv,
+                  c: out + b0 * ldo + h * d, ldc: ldo)
     }
 }

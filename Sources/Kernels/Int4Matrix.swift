@@ -177,3 +177,21 @@ public enum AWQOrder {
     /// nibble[c] = the nibble that holds column c.
     public static let nibble: [Int] = [0, 4, 1, 5, 2, 6, 3, 7]
 }
+
+extension Int4Matrix {
+    /// Σ_i W[row, i] · x[i], one output at a time (for the few logits a choice reads).
+    public func dot(row o: Int, _ x: UnsafePointer<Float>) -> Float {
+        let b = o >> 3, lane = o & 7
+        var sum: Float = 0
+        for g in 0..<groupCount {
+            let at = (b * groupCount + g) * 8 + lane
+            var s: Float = 0, xs: Float = 0
+            for i in (g * groupSize)..<((g + 1) * groupSize) {
+                let q = Float((words[b * inFeatures + (i >> 3) * 8 + lane] >> UInt32((i & 7) * 4)) & 15)
+                s += q * x[i]; xs += x[i]
+            }
+            sum += scales[at] * (s - zeros[at] * xs)
+        }
+        return sum
+    }
+}

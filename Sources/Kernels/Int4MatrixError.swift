@@ -1,4 +1,5 @@
-/// Why an AWQ weight could not become an `Int4Matrix`; each case reads as one sentence.
+/// Why a quantized weight (AWQ or GGUF int4, GGUF int8) could not become an engine matrix;
+/// each case reads as one sentence.
 public enum Int4MatrixError: Error, CustomStringConvertible, Equatable {
     /// A dimension is not positive, or the group size does not fit the layout.
     case badShape(String)
@@ -10,11 +11,11 @@ public enum Int4MatrixError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .badShape(let why):
-            "int4 weight has an unusable shape: \(why)"
+            "quantized weight has an unusable shape: \(why)"
         case .badBufferSize(let tensor, let expected, let actual):
-            "int4 weight tensor \(tensor) holds \(actual) elements, expected \(expected)"
+            "quantized weight tensor \(tensor) holds \(actual) elements, expected \(expected)"
         case .badSerialisedLayout(let why):
-            "int4 engine layout cannot be mapped: \(why)"
+            "quantized engine layout cannot be mapped: \(why)"
         }
     }
 }

@@ -18,6 +18,39 @@ public struct RoPE: Sendable {
         })
     }
 
+    /// cos | sin of every (position, frequency): [tokens, 2, headDim / 2], computed once per
+    /// forward pass and shared by every layer's queries and keys.
+    public func table(positions: UnsafePointer<Int32>, tokens: Int, into out: UnsafeMutablePointer<Float>) {
+        let half = headDim / 2
+        inverseFrequencies.withUnsafeBufferPointer { inv in
+            for t in 0..<tokens {
+                let p = Double(positions[t])
+                let row = out + t * headDim
+                for i in 0..<half {
+                    // Angles in double: position · frequency loses digits in float at long context.
+                    let a = p * Double(inv[i])
+                    row[i] = Float(cos(a)); row[half + i] = Float(sin(a))
+                }
+            }
+        }
+    }
+
+    /// As `apply(_:tokens:heads:stride:positions:)` with the rows of `table(positions:)`.
+    public func apply(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, stride: Int, table: UnsafePointer<Float>) {
+        let half = headDim / 2
+        for t in 0..<tokens {
+            let cosTable = table + t * headDim, sinTable = cosTable + half
+            for h in 0..<heads {
+                let v = x + t * stride + h * headDim
+                for i in 0..<half {
+                    let a = v[i], b = v[i + half]
+                    v[i] = a * cosTable[i] - b * sinTable[i]
+                    v[i + half] = b * cosTable[i] + a * sinTable[i]
+                }
+            }
+        }
+    }
+
     /// x: [tokens, heads, headDim] with row stride `stride` floats between tokens;
     /// positions: [tokens]. Rotated in place.
     public func apply(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, stride: Int,

@@ -14,23 +14,33 @@ public final class Engine: @unchecked Sendable {
     public var deviceCount: Int { weights.devices.count }
     let rope: RoPE
     let workers: DeviceWorkers
+    /// Per device: its worker team, and each member's scratch.
+    let teams: [WorkerTeam]
+    let memberScratch: [[Scratch]]
     let scratch: [Scratch]
     let barrier: SpinBarrier
     /// Keeps mapped artifact memory alive.
     let owner: AnyObject?
 
-    public init(weights: EngineWeights, owner: AnyObject? = nil) {
+    /// `threads` (default: every core) are shared out evenly between the devices.
+    public init(weights: EngineWeights, owner: AnyObject? = nil, threads: Int? = nil) {
         self.weights = weights
         self.owner = owner
         rope = RoPE(headDim: weights.config.headDim, inverseFrequencies: weights.config.ropeInverseFrequencies)
         let n = weights.devices.count
+        let perDevice = max(1, (threads ?? ProcessInfo.processInfo.activeProcessorCount) / n)
         workers = DeviceWorkers(count: n)
+        teams = (0..<n).map { _ in WorkerTeam(size: perDevice) }
+        memberScratch = (0..<n).map { _ in (0..<perDevice).map { _ in Scratch() } }
         scratch = (0..<n).map { _ in Scratch() }
         barrier = SpinBarrier(parties: n)
-        // Each device runs single-threaded BLAS on its own thread; one device lets OpenBLAS
-        // use the cores itself.
-        BLAS.threads = n > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        // Our own teams split every product: OpenBLAS runs single-threaded inside each member
+        // (its own threads would fight them for the cores).
+        BLAS.threads = 1
     }
+
+    /// Threads working for each device.
+    public var threadsPerDevice: Int { teams.first?.size ?? 1 }
 
     deinit { workers.shutdown() }
 
@@ -40,33 +50,41 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Feeds new tokens of several sequences at once (prefill of different lengths, or one token
-    /// each for a decode step) and returns logits [selected rows, vocab] in the order of `logits`.
-    public func forward(_ inputs: [SequenceInput], cache: KVCache, logits: LogitRows = .last) throws(ModelError) -> [Float] {
+    /// each for a decode step) and returns logits [selected rows, vocab] in the order of `logits`;
+    /// with `vocabulary`, only those tokens' logits: [selected rows, vocabulary.count] (the LM
+    /// head is then a few dot products instead of vocab × hidden per row).
+    public func forward(_ inputs: [SequenceInput], cache: KVCache, logits: LogitRows = .last,
+                        vocabulary: [Int32]? = nil) throws(ModelError) -> [Float] {
         let batch = try pack(inputs, cache: cache, logits: logits)
         guard batch.rows > 0 else { return [] }
-        let vocab = config.vocabularySize, hidden = config.hiddenSize
-        var output = [Float](repeating: 0, count: batch.logitRows.count * vocab)
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: batch.rows * hidden)   // [rows, hidden]
-        defer { x.deallocate() }
-        weights.embedding.pointer.withMemoryRebound(to: Float.self, capacity: 1) { table in
-            for (r, t) in batch.tokens.enumerated() {
-                (x + r * hidden).update(from: table + Int(t) * hidden, count: hidden)
+        let vocab = config.vocabularySize, hidden = config.hiddenSize, hd = config.headDim
+        if let vocabulary {
+            for id in vocabulary where id < 0 || Int(id) >= vocab {
+                throw ModelError("token id \(id) is outside the vocabulary of \(vocab)")
             }
         }
-        let sendableX = SendablePointer(x)
+        var output = [Float](repeating: 0, count: batch.logitRows.count * (vocabulary?.count ?? vocab))
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: batch.rows * hidden)   // [rows, hidden]
+        defer { x.deallocate() }
+        for (r, t) in batch.tokens.enumerated() { weights.embedding.row(Int(t), hidden: hidden, into: x + r * hidden) }
+        let table = UnsafeMutablePointer<Float>.allocate(capacity: batch.rows * hd)    // [rows, cos | sin]
+        defer { table.deallocate() }
+        batch.positions.withUnsafeBufferPointer { rope.table(positions: $0.baseAddress!, tokens: batch.rows, into: table) }
+        let sendableX = SendablePointer(x), sendableTable = SendablePointer(table)
         let batchBox = Box(batch)
         output.withUnsafeMutableBufferPointer { out in
             let outPointer = SendablePointer(out.baseAddress!)
             switch weights.split {
             case .tensor:
                 workers.run { d in
-                    self.runTensorSplit(device: d, batch: batchBox.value, x: sendableX.pointer, cache: cache)
+                    self.runTensorSplit(device: d, batch: batchBox.value, x: sendableX.pointer, cache: cache,
+                                        rope: sendableTable.pointer)
                     self.barrier.wait()
-                    self.head(device: d, batch: batchBox.value, x: sendableX.pointer, out: outPointer.pointer)
+                    self.head(device: d, batch: batchBox.value, x: sendableX.pointer, out: outPointer.pointer, ids: vocabulary)
                 }
             case .layers:
-                runLayerSplit(batch: batch, x: x, cache: cache)
-                head(device: weights.devices.count - 1, batch: batch, x: x, out: out.baseAddress!)
+                runLayerSplit(batch: batch, x: x, cache: cache, rope: table)
+                head(device: weights.devices.count - 1, batch: batch, x: x, out: out.baseAddress!, ids: vocabulary)
             }
         }
         for p in batch.pieces where p.start + p.count > cache.lengths[p.slot] {

@@ -11,7 +11,11 @@ public enum EngineArtifact {
     static let format = 1
 
     struct Blob: Codable { var offset: Int; var count: Int }            // floats, or bytes for int4
-    struct LinearEntry: Codable { var kind: String; var blob: Blob; var outFeatures: Int; var inFeatures: Int }
+    struct LinearEntry: Codable {
+        var kind: String; var blob: Blob; var outFeatures: Int; var inFeatures: Int
+        /// int8: the first of the matrix's rows this entry uses (a device's share of the vocabulary).
+        var firstRow: Int?
+    }
     struct LayerEntry: Codable {
         var attentionNorm: Blob; var qkv: LinearEntry; var qkvBias: Blob?; var output: LinearEntry; var outputBias: Blob?
         var mlpNorm: Blob; var gateUp: LinearEntry; var down: LinearEntry; var heads: Int; var kvHeads: Int; var ffn: Int
@@ -22,7 +26,8 @@ public enum EngineArtifact {
     }
     struct Header: Codable {
         var format: Int; var config: ModelConfig; var split: Split; var deviceNames: [String]; var maxContext: Int
-        var embedding: Blob; var finalNorm: Blob; var devices: [DeviceEntry]
+        /// Float32 embedding, or (for a GGUF's Q8_0 table) an empty blob and `embeddingInt8`.
+        var embedding: Blob; var embeddingInt8: LinearEntry?; var finalNorm: Blob; var devices: [DeviceEntry]
     }
 
     /// Writes `engine.json` and `weights.bin` into `directory`.
@@ -55,20 +60,43 @@ public enum EngineArtifact {
             written.append((t.pointer, t.count, at))
             return Blob(offset: at, count: t.count)
         }
+        var int8Written: [(matrix: Int8Matrix, offset: Int)] = []
+        func int8(_ m: Int8Matrix) throws -> Blob {
+            // The tied LM head is the embedding table: written once.
+            if let w = int8Written.first(where: { $0.matrix.storageAddress == m.storageAddress }) {
+                return Blob(offset: w.offset, count: m.serialisedByteCount)
+            }
+            try pad()
+            var data = Data(); data.reserveCapacity(m.serialisedByteCount)
+            m.write(to: &data)
+            let at = offset
+            try data.withUnsafeBytes { try sink.write($0) }; offset += data.count
+            int8Written.append((m, at))
+            return Blob(offset: at, count: data.count)
+        }
         func linear(_ l: Linear) throws -> LinearEntry {
             switch l {
+            case .int8(let m, let rows):
+                return LinearEntry(kind: "int8", blob: try int8(m), outFeatures: rows.count, inFeatures: m.inFeatures,
+                                   firstRow: rows.lowerBound)
             case .dense(let t, let n, let k):
-                return LinearEntry(kind: "f32", blob: try floats(t), outFeatures: n, inFeatures: k)
+                return LinearEntry(kind: "f32", blob: try floats(t), outFeatures: n, inFeatures: k, firstRow: nil)
             case .int4(let m):
                 try pad()
                 var data = Data(); data.reserveCapacity(m.serialisedByteCount)
                 m.write(to: &data)
                 let at = offset
                 try data.withUnsafeBytes { try sink.write($0) }; offset += data.count
-                return LinearEntry(kind: "int4", blob: Blob(offset: at, count: data.count), outFeatures: m.outFeatures, inFeatures: m.inFeatures)
+                return LinearEntry(kind: "int4columns", blob: Blob(offset: at, count: data.count), outFeatures: m.outFeatures,
+                                   inFeatures: m.inFeatures, firstRow: nil)
             }
         }
-        let embedding = try floats(w.embedding)
+        var embedding = Blob(offset: 0, count: 0), embeddingInt8: LinearEntry?
+        switch w.embedding {
+        case .float(let t): embedding = try floats(t)
+        case .int8(let m):
+            embeddingInt8 = LinearEntry(kind: "int8", blob: try int8(m), outFeatures: m.outFeatures, inFeatures: m.inFeatures, firstRow: 0)
+        }
         let finalNorm = try floats(w.finalNorm)
         var devices: [DeviceEntry] = []
         for d in w.devices {
@@ -85,7 +113,7 @@ public enum EngineArtifact {
         }
         try pad()
         return Header(format: format, config: w.config, split: w.split, deviceNames: deviceNames, maxContext: maxContext,
-                      embedding: embedding, finalNorm: finalNorm, devices: devices)
+                      embedding: embedding, embeddingInt8: embeddingInt8, finalNorm: finalNorm, devices: devices)
     }
 
     /// What `open` found besides the weights.
@@ -112,17 +140,37 @@ public enum EngineArtifact {
             let p = (bytes.baseAddress! + b.offset).assumingMemoryBound(to: Float.self)
             return FloatTensor(view: p, count: b.count, shape: shape, owner: file)
         }
+        func int8(_ e: LinearEntry) throws -> Int8Matrix {
+            guard e.blob.offset >= 0, e.blob.count >= 0, e.blob.offset % 64 == 0, e.blob.offset + e.blob.count <= bytes.count else {
+                throw ModelError("\(name): int8 blob at byte \(e.blob.offset) lies outside the file")
+            }
+            do {
+                return try Int8Matrix(mapped: UnsafeRawBufferPointer(rebasing: bytes[e.blob.offset..<(e.blob.offset + e.blob.count)]), keepAlive: file)
+            } catch {
+                throw ModelError("\(name): int8 blob at byte \(e.blob.offset): \(error)")
+            }
+        }
         func linear(_ e: LinearEntry) throws -> Linear {
             switch e.kind {
+            case "int8":
+                let m = try int8(e)
+                let first = e.firstRow ?? 0
+                guard m.inFeatures == e.inFeatures, first >= 0, first + e.outFeatures <= m.outFeatures else {
+                    throw ModelError("\(name): int8 blob at byte \(e.blob.offset) has another shape than its header entry")
+                }
+                return .int8(m, rows: first..<(first + e.outFeatures))
             case "f32":
                 guard e.blob.count == e.outFeatures * e.inFeatures else { throw ModelError("\(name): linear blob at byte \(e.blob.offset) has the wrong size") }
                 return .dense(try floats(e.blob, [e.outFeatures, e.inFeatures]), outFeatures: e.outFeatures, inFeatures: e.inFeatures)
-            case "int4":
-                guard e.blob.offset >= 0, e.blob.count >= 0, e.blob.offset + e.blob.count <= bytes.count else {
+            case "int4", "int4columns":
+                guard e.blob.offset >= 0, e.blob.count >= 0, e.blob.offset % 64 == 0, e.blob.offset + e.blob.count <= bytes.count else {
                     throw ModelError("\(name): int4 blob at byte \(e.blob.offset) lies outside the file")
                 }
                 do {
-                    let m = try Int4Matrix(mapped: UnsafeRawBufferPointer(rebasing: bytes[e.blob.offset..<(e.blob.offset + e.blob.count)]), keepAlive: file)
+                    let region = UnsafeRawBufferPointer(rebasing: bytes[e.blob.offset..<(e.blob.offset + e.blob.count)])
+                    // "int4" is the packed layout of artifacts from before the column kernels: converted once here.
+                    let m = e.kind == "int4" ? try Int4Columns(try Int4Matrix(mapped: region, keepAlive: file))
+                                             : try Int4Columns(mapped: region, keepAlive: file)
                     guard m.outFeatures == e.outFeatures, m.inFeatures == e.inFeatures else { throw ModelError("\(name): int4 blob at byte \(e.blob.offset) has another shape than its header entry") }
                     return .int4(m)
                 } catch let error as Int4MatrixError {
@@ -145,9 +193,16 @@ public enum EngineArtifact {
                                        lmHead: try d.lmHead.map(linear),
                                        vocabularyRange: d.vocabularyStart..<(d.vocabularyStart + d.vocabularyCount)))
         }
-        guard header.embedding.count == c.vocabularySize * c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
-        let weights = EngineWeights(config: c, split: header.split,
-                                    embedding: try floats(header.embedding, [c.vocabularySize, c.hiddenSize]),
+        let embedding: Embedding
+        if let e = header.embeddingInt8 {
+            let m = try int8(e)
+            guard m.outFeatures == c.vocabularySize, m.inFeatures == c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
+            embedding = .int8(m)
+        } else {
+            guard header.embedding.count == c.vocabularySize * c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
+            embedding = .float(try floats(header.embedding, [c.vocabularySize, c.hiddenSize]))
+        }
+        let weights = EngineWeights(config: c, split: header.split, embedding: embedding,
                                     finalNorm: try floats(header.finalNorm, [c.hiddenSize]), devices: devices)
         return (weights, Info(deviceNames: header.deviceNames, maxContext: header.maxContext), file)
     }

@@ -1,3 +1,5 @@
+import Kernels
+
 /// How a model is spread over devices.
 public enum Split: String, Sendable, Codable {
     /// Every device holds a share of each layer's heads and MLP columns; partial outputs are summed.
@@ -37,11 +39,31 @@ public struct DeviceShard: Sendable {
     public var vocabularyRange: Range<Int>
 }
 
+/// The token embedding table [vocab, hidden].
+public enum Embedding: Sendable {
+    case float(FloatTensor)
+    /// A GGUF's Q8_0 table, kept 8-bit (a quarter of float32) and read a row at a time.
+    case int8(Int8Matrix)
+
+    /// out[hidden] = the embedding of `token`.
+    func row(_ token: Int, hidden: Int, into out: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .float(let t): out.update(from: t.pointer + token * hidden, count: hidden)
+        case .int8(let m): m.dequantizeRow(token, into: out)
+        }
+    }
+}
+
 /// All engine weights, ready to run.
 public struct EngineWeights: Sendable {
     public var config: ModelConfig
     public var split: Split
-    public var embedding: FloatTensor            // [vocab, hidden]
+    public var embedding: Embedding
     public var finalNorm: FloatTensor            // [hidden]
     public var devices: [DeviceShard]
+
+    public init(config: ModelConfig, split: Split, embedding: Embedding, finalNorm: FloatTensor, devices: [DeviceShard]) {
+        self.config = config; self.split = split; self.embedding = embedding; self.finalNorm = finalNorm
+        self.devices = devices
+    }
 }

@@ -4,12 +4,11 @@ import Tensors
 
 extension ModelLoader {
     /// Loads a GGUF whose linear layers are all Q4_1 straight into the int4 kernels' layout
-    /// (exact: see `Int4Matrix(q4_1Rows:)`), a quarter of the memory of float32 and the same
+    /// (exact: see `Int4Columns(q4_1Rows:)`), a quarter of the memory of float32 and the same
     /// numbers. Other GGUFs fall back to `loadGGUF` (float32). Q/K rows are un-permuted to the
     /// half-split RoPE layout by choosing which stored row feeds each engine row.
     public static func loadGGUFInt4(_ url: URL, devices: Int = 1, split: Split = .tensor) throws -> EngineWeights {
-        let (weights, _) = try loadGGUFInt4Reporting(url, devices: devices, split: split)
-        return weights
+        try loadGGUFInt4Reporting(url, devices: devices, split: split).0
     }
 
     /// As `loadGGUFInt4`, also saying whether the int4 path was taken.
@@ -35,11 +34,11 @@ extension ModelLoader {
                 throw ModelError("\(path): tensor '\(name)' is missing or not [\(rows), \(columns)]")
             }
             let bytes = try file.bytes(name)
-            let rowBytes = columns / Int4Matrix.q4_1BlockWeights * Int4Matrix.q4_1BlockBytes
+            let rowBytes = columns / Q4_1.blockWeights * Q4_1.blockBytes
             guard bytes.count == rows * rowBytes, let base = bytes.baseAddress else {
                 throw ModelError("\(path): tensor '\(name)' has \(bytes.count) bytes, expected \(rows * rowBytes)")
             }
-            let skip = from / Int4Matrix.q4_1BlockWeights * Int4Matrix.q4_1BlockBytes
+            let skip = from / Q4_1.blockWeights * Q4_1.blockBytes
             return select.map { base + $0 * rowBytes + skip }
         }
         /// Engine (Hugging Face) row r of a Q or K projection is stored row h·d + 2i + j.
@@ -48,7 +47,7 @@ extension ModelLoader {
             return head * hd + 2 * (rem % half) + rem / half
         }
         func matrix(_ r: [UnsafeRawPointer], _ k: Int) throws -> Linear {
-            do { return .int4(try Int4Matrix(q4_1Rows: r, inFeatures: k)) } catch {
+            do { return .int4(try Int4Columns(q4_1Rows: r, inFeatures: k)) } catch {
                 throw ModelError("\(path): Q4_1 layer [\(k) → \(r.count)]: \(error)")
             }
         }
@@ -67,16 +66,24 @@ extension ModelLoader {
             guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
             _ = madvise(p, end - start, Int32(MADV_DONTNEED))
         }
-        let embedding = try file.dequantize("token_embd.weight")
-        release("token_embd.weight")
-        guard embedding.count == v * h else { throw ModelError("\(path): 'token_embd.weight' has \(embedding.count) values, expected \(v * h)") }
-        let embeddingTensor = FloatTensor(embedding, shape: [v, h])
-        var head = embeddingTensor
-        if !config.tiedEmbeddings {
-            let t = try file.dequantize("output.weight")
-            guard t.count == v * h else { throw ModelError("\(path): 'output.weight' has \(t.count) values, expected \(v * h)") }
-            head = FloatTensor(t, shape: [v, h])
+        /// A [vocab, hidden] table: kept 8-bit when the GGUF stores it as Q8_0, else float32.
+        func table(_ name: String) throws -> Embedding {
+            guard let info = file.tensor(name), info.shape == [v, h] else {
+                throw ModelError("\(path): tensor '\(name)' is missing or not [\(v), \(h)]")
+            }
+            if info.type == .q8_0 {
+                do { return .int8(try Int8Matrix(q8_0: try file.bytes(name), inFeatures: h, outFeatures: v)) } catch let e as Int4MatrixError {
+                    throw ModelError("\(path): tensor '\(name)': \(e)")
+                }
+            }
+            let values = try file.dequantize(name)
+            guard values.count == v * h else { throw ModelError("\(path): '\(name)' has \(values.count) values, expected \(v * h)") }
+            return .float(FloatTensor(values, shape: [v, h]))
         }
+        let embedding = try table("token_embd.weight")
+        release("token_embd.weight")
+        let head = config.tiedEmbeddings ? embedding : try table("output.weight")
+        if !config.tiedEmbeddings { release("output.weight") }
         var shards: [DeviceShard] = []
         for share in plan.shares {
             var layers: [LayerShard] = []
@@ -104,13 +111,18 @@ extension ModelLoader {
             }
             var lm: Linear?
             if !share.vocabulary.isEmpty {
-                let view = FloatTensor(view: head.pointer + share.vocabulary.lowerBound * h, count: share.vocabulary.count * h,
-                                       shape: [share.vocabulary.count, h], owner: head)
-                lm = .dense(view, outFeatures: share.vocabulary.count, inFeatures: h)
+                switch head {
+                case .float(let t):
+                    let view = FloatTensor(view: t.pointer + share.vocabulary.lowerBound * h, count: share.vocabulary.count * h,
+                                           shape: [share.vocabulary.count, h], owner: t)
+                    lm = .dense(view, outFeatures: share.vocabulary.count, inFeatures: h)
+                case .int8(let m):
+                    lm = .int8(m, rows: share.vocabulary)
+                }
             }
             shards.append(DeviceShard(layerRange: share.layers, layers: layers, lmHead: lm, vocabularyRange: share.vocabulary))
         }
-        let weights = EngineWeights(config: config, split: split, embedding: embeddingTensor,
+        let weights = EngineWeights(config: config, split: split, embedding: embedding,
                                     finalNorm: try vector("output_norm.weight", h), devices: shards)
         return (weights, true)
     }

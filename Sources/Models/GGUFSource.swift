@@ -99,7 +99,7 @@ extension ModelLoader {
 
     /// A Hugging Face folder or a .gguf file.
     public static func load(model: URL, devices: Int = 1, split: Split = .tensor) throws -> EngineWeights {
-        if model.pathExtension.lowercased() == "gguf" { return try loadGGUF(model, devices: devices, split: split) }
+        if model.pathExtension.lowercased() == "gguf" { return try loadGGUFInt4(model, devices: devices, split: split) }
         return try loadHF(directory: model, devices: devices, split: split)
     }
 

@@ -55,7 +55,7 @@ public enum Planner {
         let h = c.hiddenSize, hd = c.headDim
         func linearBytes(out: Int, in k: Int) -> Int {
             guard let g = c.awq?.groupSize else { return out * k * 4 }
-            return 64 + out * k / 2 + 2 * (k / g) * out * 4 + 128   // Int4Matrix layout, padded
+            return 64 + out * k / 2 + 2 * (k / g) * out * 4 + 128   // Int4Columns layout, padded
         }
         var plans: [DevicePlan] = []
         for (d, share) in layout.shares.enumerated() {

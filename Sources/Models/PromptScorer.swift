@@ -49,10 +49,9 @@ public enum PromptScorer {
                 if prefix > 0 { cache.copyPrefix(from: 0, to: slot, length: prefix) }
                 inputs.append(SequenceInput(slot: slot, tokens: Array(prompts[p][prefix...])))
             }
-            let logits = try engine.forward(inputs, cache: cache, logits: .last)
-            for (i, p) in batch.enumerated() {
-                out[p] = tokenIDs.map { logits[i * vocab + Int($0)] }
-            }
+            let logits = try engine.forward(inputs, cache: cache, logits: .last, vocabulary: tokenIDs)
+            let k = tokenIDs.count
+            for (i, p) in batch.enumerated() { out[p] = Array(logits[(i * k)..<((i + 1) * k)]) }
         }
         return out
     }

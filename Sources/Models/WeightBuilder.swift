@@ -95,7 +95,7 @@ public enum WeightBuilder {
             }
             shards.append(DeviceShard(layerRange: share.layers, layers: layers, lmHead: lm, vocabularyRange: share.vocabulary))
         }
-        return EngineWeights(config: config, split: split, embedding: embeddingTensor,
+        return EngineWeights(config: config, split: split, embedding: .float(embeddingTensor),
                              finalNorm: try vector("model.norm.weight", h), devices: shards)
     }
 }

@@ -5,6 +5,7 @@ import XCTest
 
 /// The AutoAWQ-made layer fixture (../shared/fixtures/awq/awq-layer-256x96-g64), read by the
 /// `safetensors` Python library so the test does not depend on our own reader.
+/// The engine multiplies through `Int4Columns`, made from the repacked `Int4Matrix`.
 final class Int4FixtureTests: XCTestCase {
     static func pythonTensors(_ file: URL, _ names: [String]) throws -> [String: Data] {
         let script = """
@@ -38,6 +39,8 @@ final class Int4FixtureTests: XCTestCase {
                                    scales: array("scales", Float16.self), inFeatures: 256, outFeatures: 96, groupSize: 64)
         XCTAssertLessThanOrEqual(maxAbsDifference(m.dequantized(), array("dequantized", Float.self)), 1e-6)
 
+        let c = try Int4Columns(m)
+        XCTAssertLessThanOrEqual(maxAbsDifference(c.dequantized(), array("dequantized", Float.self)), 1e-6)
         let x = array("x", Float.self), expected = array("y", Float.self)
         XCTAssertEqual(x.count, 3 * 256)
         for rows in [1, 3] {
@@ -45,7 +48,7 @@ final class Int4FixtureTests: XCTestCase {
                 var y = [Float](repeating: .nan, count: rows * 96)
                 x.withUnsafeBufferPointer { xp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        for part in split { m.matmul(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: part) }
+                        for part in split { c.product(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: part) }
                     }
                 }
                 XCTAssertLessThanOrEqual(maxAbsDifference(y, Array(expected.prefix(rows * 96))), 1e-4, "rows \(rows) split \(split)")
@@ -57,8 +60,8 @@ final class Int4FixtureTests: XCTestCase {
         var y = [Float](repeating: .nan, count: rows * 96)
         xs.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                m.matmul(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: 0..<40)
-                m.matmul(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: 40..<96)
+                c.product(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: 0..<40)
+                c.product(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: 40..<96)
             }
         }
         XCTAssertLessThanOrEqual(maxAbsDifference(y, ys), 1e-4)

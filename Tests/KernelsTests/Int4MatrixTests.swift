@@ -10,66 +10,6 @@ final class Int4MatrixTests: XCTestCase {
         }
     }
 
-    func testMatmulMatchesNaiveForAllRowCountsAndColumnSplits() throws {
-        let shapes = [(64, 32, 32), (256, 96, 64), (192, 40, 64), (576, 48, 32)]
-        for (n, shape) in shapes.enumerated() {
-            let w = RandomAWQWeight(inFeatures: shape.0, outFeatures: shape.1, groupSize: shape.2, seed: UInt64(10 + n))
-            let m = try w.matrix()
-            let dense = w.dequantized
-            for rows in [1, 2, 3, 4, 5, 8, 9, 17, 40] {
-                var rng = SplitMix64(seed: UInt64(rows))
-                let x = (0..<(rows * shape.0)).map { _ in rng.float() }
-                let expected = naiveMatmul(x, rows: rows, dense, inFeatures: shape.0, outFeatures: shape.1)
-                let out = shape.1
-                for columns in [nil, 0..<out, 0..<(out / 2), (out / 2)..<out, 3..<(out - 5), 8..<16, 5..<5] as [Range<Int>?] {
-                    var y = [Float](repeating: .nan, count: rows * out)
-                    x.withUnsafeBufferPointer { xp in
-                        y.withUnsafeMutableBufferPointer { yp in
-                            m.matmul(xp.baseAddress!, rows: rows, into: yp.baseAddress!, columns: columns)
-                        }
-                    }
-                    let range = columns ?? 0..<out
-                    var worst: Float = 0, written = 0
-                    for r in 0..<rows {
-                        for c in 0..<out {
-                            let got = y[r * out + c]
-                            if range.contains(c) {
-                                worst = max(worst, abs(got - expected[r * out + c]))
-                                if got.isNaN { worst = .infinity }
-                            } else if !got.isNaN {
-                                written += 1
-                            }
-                        }
-                    }
-                    XCTAssertLessThan(worst, 1e-4, "shape \(shape) rows \(rows) columns \(range)")
-                    XCTAssertEqual(written, 0, "shape \(shape) rows \(rows): columns outside \(range) were written")
-                }
-            }
-        }
-    }
-
-    func testCallerScratchGivesSameResult() throws {
-        let w = RandomAWQWeight(inFeatures: 256, outFeatures: 64, groupSize: 64, seed: 7)
-        let m = try w.matrix()
-        let rows = 33
-        var rng = SplitMix64(seed: 8)
-        let x = (0..<(rows * 256)).map { _ in rng.float() }
-        var a = [Float](repeating: 0, count: rows * 64), b = a
-        var scratch = [Float](repeating: 0, count: m.gemmScratchCount)
-        x.withUnsafeBufferPointer { xp in
-            a.withUnsafeMutableBufferPointer { ap in
-                m.matmul(xp.baseAddress!, rows: rows, into: ap.baseAddress!)
-            }
-            scratch.withUnsafeMutableBufferPointer { s in
-                b.withUnsafeMutableBufferPointer { bp in
-                    m.matmul(xp.baseAddress!, rows: rows, into: bp.baseAddress!, scratch: s.baseAddress!)
-                }
-            }
-        }
-        XCTAssertEqual(a, b)
-        XCTAssertLessThan(maxAbsDifference(a, naiveMatmul(x, rows: rows, w.dequantized, inFeatures: 256, outFeatures: 64)), 1e-4)
-    }
-
     func testSerialisedLayoutMapsBackWithoutChange() throws {
         let w = RandomAWQWeight(inFeatures: 128, outFeatures: 24, groupSize: 32, seed: 5)
         let m = try w.matrix()

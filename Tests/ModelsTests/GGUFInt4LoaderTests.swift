@@ -18,13 +18,9 @@ final class GGUFInt4LoaderTests: XCTestCase {
         let (rows, cols) = (info.shape[0], info.shape[1])
         let bytes = try file.bytes(name)
         let rowBytes = cols / 32 * 20
-        let m = try Int4Matrix(q4_1Rows: (0..<rows).map { UnsafeRawPointer(bytes.baseAddress! + $0 * rowBytes) }, inFeatures: cols)
-        let expected = try file.dequantize(name)
-        let got = m.dequantized()
-        // (q − z)·s with z = −m/d rounds differently from q·d + m only in the last bits.
-        let worst = zip(expected, got).map { abs($0 - $1) }.max()!
-        let largest = expected.map { abs($0) }.max()!
-        XCTAssertLessThan(worst, largest * 1e-6)
+        let m = try Int4Columns(q4_1Rows: (0..<rows).map { UnsafeRawPointer(bytes.baseAddress! + $0 * rowBytes) }, inFeatures: cols)
+        // q·d + m, computed as llama.cpp and gguf.quants compute it: bit for bit.
+        XCTAssertEqual(m.dequantized(), try file.dequantize(name))
     }
 
     func testInt4LoadedSmolLM2MatchesFloat32Load() throws {
@@ -39,7 +35,33 @@ final class GGUFInt4LoaderTests: XCTestCase {
         let a = try logits(Engine(weights: int4))
         let b = try logits(Engine(weights: try ModelLoader.loadGGUF(url)))
         let twoDevices = try logits(Engine(weights: try ModelLoader.loadGGUFInt4(url, devices: 2)))
+        let oneThread = try logits(Engine(weights: int4, threads: 1))
         XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 2e-3)
         XCTAssertLessThan(zip(twoDevices, b).map { abs($0 - $1) }.max()!, 2e-3)
+        XCTAssertLessThan(zip(oneThread, a).map { abs($0 - $1) }.max()!, 1e-4, "a team of workers computes what one thread does")
+    }
+
+    /// Asking for a few vocabulary ids gives exactly those columns of the full logits, on one and
+    /// two devices (each device holds part of the vocabulary).
+    func testSelectedVocabularyIsTheFullLogitsAtThoseIds() throws {
+        guard let url = try Fixtures.optional(Fixtures.smolGGUF) else { throw XCTSkip("SmolLM2 GGUF missing") }
+        let ids: [[Int32]] = [[1, 9690, 198, 2683, 359, 253], [1, 520, 9531, 198]]
+        let vocabulary: [Int32] = [330, 28, 49151, 0, 24600]
+        for devices in [1, 2] {
+            let engine = Engine(weights: try ModelLoader.loadGGUFInt4(url, devices: devices))
+            func run(_ v: [Int32]?) throws -> [Float] {
+                let cache = engine.makeCache(slots: 2, maxContext: 16)
+                return try engine.forward(ids.enumerated().map { SequenceInput(slot: $0.offset, tokens: $0.element) },
+                                          cache: cache, logits: .last, vocabulary: v)
+            }
+            let full = try run(nil), some = try run(vocabulary)
+            XCTAssertEqual(some.count, 2 * vocabulary.count)
+            for r in 0..<2 {
+                for (j, id) in vocabulary.enumerated() {
+                    XCTAssertEqual(some[r * vocabulary.count + j], full[r * 49152 + Int(id)], accuracy: 1e-4, "devices \(devices)")
+                }
+            }
+            XCTAssertThrowsError(try run([49152])) { XCTAssertTrue("\($0)".contains("outside the vocabulary"), "\($0)") }
+        }
     }
 }

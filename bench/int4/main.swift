@@ -1,12 +1,12 @@
-// Int4Matrix speed at SmolLM2's shapes and 4096², one thread: fused GEMV (rows 1..8) and
-// dequantise-tile + sgemm (rows 16..512), in GFLOP/s (2·rows·in·out per product).
+// Int4Columns speed at SmolLM2's shapes and 4096², one thread: the fused product (rows 1..4) and
+// dequantise-tile + sgemm (more rows), in GFLOP/s (2·rows·in·out per product).
 // Built by bench/int4/run together with Sources/Kernels, so it sees the same code.
 import CBLAS
 import Foundation
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-func makeMatrix(_ inF: Int, _ outF: Int, group: Int) throws -> Int4Matrix {
+func makeMatrix(_ inF: Int, _ outF: Int, group: Int) throws -> Int4Columns {
     var state: UInt64 = 42
     func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
     let qw = (0..<(inF * outF / 8)).map { _ in Int32(truncatingIfNeeded: next() ^ (next() << 31)) }
@@ -15,7 +15,7 @@ func makeMatrix(_ inF: Int, _ outF: Int, group: Int) throws -> Int4Matrix {
     return try qw.withUnsafeBufferPointer { a in
         try qz.withUnsafeBufferPointer { b in
             try sc.withUnsafeBufferPointer { c in
-                try Int4Matrix(awqQWeight: a, qzeros: b, scales: c, inFeatures: inF, outFeatures: outF, groupSize: group)
+                try Int4Columns(Int4Matrix(awqQWeight: a, qzeros: b, scales: c, inFeatures: inF, outFeatures: outF, groupSize: group))
             }
         }
     }
@@ -23,7 +23,7 @@ func makeMatrix(_ inF: Int, _ outF: Int, group: Int) throws -> Int4Matrix {
 
 let group = Int(ProcessInfo.processInfo.environment["GROUP"] ?? "64") ?? 64
 let shapes = [(576, 1536), (1536, 576), (576, 576), (576, 192), (4096, 4096)]
-let rowCounts = CommandLine.arguments.count > 1 ? CommandLine.arguments.dropFirst().compactMap { Int($0) } : [1, 2, 4, 8, 16, 64, 512]
+let rowCounts = CommandLine.arguments.count > 1 ? CommandLine.arguments.dropFirst().compactMap { Int($0) } : [1, 2, 4, 5, 16, 64, 512]
 print("group \(group); GFLOP/s, single thread (openblas_set_num_threads(1))")
 openblas_set_num_threads(1)
 print("in→out".padding(toLength: 12, withPad: " ", startingAt: 0) + rowCounts.map { "r=\($0)".padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
@@ -34,13 +34,13 @@ for (inF, outF) in shapes {
         let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * inF)
         for i in 0..<(rows * inF) { x[i] = Float(i % 17) / 17 - 0.5 }
         let y = UnsafeMutablePointer<Float>.allocate(capacity: rows * outF)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.gemmScratchCount)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
         let flops = 2.0 * Double(rows * inF * outF)
         let reps = max(3, Int(2e8 / flops))
         var best = Double.infinity
         for _ in 0..<5 {
             let t0 = now()
-            for _ in 0..<reps { m.matmul(x, rows: rows, into: y, scratch: scratch) }
+            for _ in 0..<reps { m.matmul(x, rows: rows, into: y, ldy: outF, columns: 0..<outF, scratch: scratch) }
             best = min(best, (now() - t0) / Double(reps))
         }
         line += String(format: "%-9.1f", flops / best / 1e9)
@@ -60,7 +60,7 @@ do {
     var best = Double.infinity
     for _ in 0..<5 {
         let t0 = now()
-        m.dequantizeTransposed(columns: 0..<outF, into: w, leadingDimension: outF)
+        m.dequantizeTransposed(columns: 0..<outF, into: w)
         best = min(best, now() - t0)
     }
     print(String(format: "dequantise 576×1536: %.2f ms (%.2f G weights/s)", best * 1e3, Double(inF * outF) / best / 1e9))

@@ -37,8 +37,7 @@ enum DebugBench {
         guard p.count == 2 else { throw UsageError("debug bench \(job): expected MODEL") }
         let model = URL(fileURLWithPath: p[1])
         let loadStart = now()
-        let engine = try load(model, devices: o.devices)
-        BLAS.threads = o.devices > 1 ? 1 : o.threads
+        let engine = try load(model, devices: o.devices, threads: o.threads)
         result["load_seconds"] = now() - loadStart
         switch job {
         case "prefill":
@@ -87,14 +86,16 @@ enum DebugBench {
         return emit(result)
     }
 
-    static func load(_ model: URL, devices: Int) throws -> Engine {
-        if model.pathExtension.lowercased() == "gguf", ProcessInfo.processInfo.environment["CELLAR_BENCH_F32"] == nil {
-            return Engine(weights: try ModelLoader.loadGGUFInt4(model, devices: devices))
+    static func load(_ model: URL, devices: Int, threads: Int) throws -> Engine {
+        let env = ProcessInfo.processInfo.environment
+        if model.pathExtension.lowercased() == "gguf", env["CELLAR_BENCH_F32"] == nil {
+            return Engine(weights: try ModelLoader.loadGGUFInt4(model, devices: devices), threads: threads)
         }
         if FileManager.default.fileExists(atPath: model.appendingPathComponent(EngineArtifact.headerName).path) {
-            return try Engine.open(loadArtifact: model)
+            let (weights, _, file) = try EngineArtifact.open(model)
+            return Engine(weights: weights, owner: file, threads: threads)
         }
-        return Engine(weights: try ModelLoader.load(model: model, devices: devices, split: .tensor))
+        return Engine(weights: try ModelLoader.load(model: model, devices: devices, split: .tensor), threads: threads)
     }
 
     static func now() -> Double {

@@ -1,0 +1,169 @@
+import Foundation
+
+/// A 4-bit, group-quantised weight W [out, in] laid out for the engine's kernels as Wᵀ: for each
+/// pair of inputs a row of bytes over all outputs (low nibble input 2p, high nibble 2p + 1), and
+/// per (group, output) a scale and an offset:
+/// W[o, i] = q[o, i] · scale[i / groupSize, o] + offset[i / groupSize, o], q in 0...15.
+/// Llama.cpp's Q4_1 (w = d·q + m) is this with scale d and offset m, exactly; AutoAWQ's
+/// (q − z)·s is scale s, offset −z·s.
+///
+/// Why Wᵀ: a product then runs along the outputs, y[o] += q[o, i]·x[i], plain loops over
+/// contiguous bytes that the compiler vectorises without any reduction (26 GFLOP/s a core);
+/// the row-wise dot products, written with SIMD types, came out as scalar pieces (5–12).
+/// A range of outputs (a worker's share) is a contiguous slice of every row.
+///
+/// Engine layout (also the serialised form, mapped back without copying):
+///
+///     header   64 bytes: "CI4C", version UInt32, inFeatures, outFeatures, groupSize (UInt64 LE)
+///     values   UInt8 [in / 2][out]        (64-byte aligned)
+///     scales   Float [in / group][out]    (64-byte aligned)
+///     offsets  Float [in / group][out]    (64-byte aligned)
+public struct Int4Columns: @unchecked Sendable {   // read-only pointers into its own storage
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let groupSize: Int
+    let storage: Int4Storage
+    let values: UnsafePointer<UInt8>
+    let scales: UnsafePointer<Float>
+    let offsets: UnsafePointer<Float>
+    let groupCount: Int
+
+    static let magic: UInt32 = 0x4334_4943  // "CI4C" little-endian
+    static let version: UInt32 = 1
+    static let headerBytes = 64
+
+    /// Byte offsets of values, scales and offsets in the layout.
+    static func sections(inFeatures: Int, outFeatures: Int, groupSize: Int) -> (values: Int, scales: Int, offsets: Int) {
+        let groups = inFeatures / groupSize
+        let scales = Int4Matrix.roundUp64(headerBytes + outFeatures * inFeatures / 2)
+        return (headerBytes, scales, Int4Matrix.roundUp64(scales + outFeatures * groups * 4))
+    }
+    public static func serialisedByteCount(inFeatures: Int, outFeatures: Int, groupSize: Int) -> Int {
+        sections(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize).offsets
+            + outFeatures * (inFeatures / groupSize) * 4
+    }
+    public var serialisedByteCount: Int {
+        Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize)
+    }
+
+    static func validate(inFeatures: Int, outFeatures: Int, groupSize: Int) throws(Int4MatrixError) {
+        guard inFeatures > 0, outFeatures > 0 else {
+            throw .badShape("in_features \(inFeatures) and out_features \(outFeatures) must be positive")
+        }
+        guard groupSize > 0, groupSize % 2 == 0, inFeatures % groupSize == 0 else {
+            throw .badShape("group size \(groupSize) is not an even number that divides in_features \(inFeatures)")
+        }
+    }
+
+    private init(inFeatures: Int, outFeatures: Int, groupSize: Int, storage: Int4Storage) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.groupSize = groupSize
+        self.storage = storage
+        let at = Self.sections(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize)
+        values = (storage.base + at.values).assumingMemoryBound(to: UInt8.self)
+        scales = (storage.base + at.scales).assumingMemoryBound(to: Float.self)
+        offsets = (storage.base + at.offsets).assumingMemoryBound(to: Float.self)
+        groupCount = inFeatures / groupSize
+    }
+
+    /// Allocates and fills through `fill(set, scales, offsets)`: set(o, i, q) stores one value;
+    /// scales and offsets are [groups][out].
+    private init(inFeatures: Int, outFeatures: Int, groupSize: Int,
+                 fill: (_ set: (_ output: Int, _ input: Int, _ q: UInt8) -> Void, UnsafeMutablePointer<Float>,
+                        UnsafeMutablePointer<Float>) -> Void) {
+        let storage = Int4Storage(allocating: Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize))
+        self.init(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, storage: storage)
+        let base = storage.mutableBase!  // just allocated above
+        base.storeBytes(of: Self.magic.littleEndian, as: UInt32.self)
+        base.storeBytes(of: Self.version.littleEndian, toByteOffset: 4, as: UInt32.self)
+        for (n, value) in [inFeatures, outFeatures, groupSize].enumerated() {
+            base.storeBytes(of: UInt64(value).littleEndian, toByteOffset: 8 + 8 * n, as: UInt64.self)
+        }
+        let bytes = UnsafeMutablePointer(mutating: values)
+        fill({ o, i, q in bytes[(i >> 1) * outFeatures + o] |= q << UInt8((i & 1) * 4) },
+             UnsafeMutablePointer(mutating: scales), UnsafeMutablePointer(mutating: offsets))
+    }
+
+    /// The same weights as an AutoAWQ-layout `Int4Matrix`.
+    public init(_ m: Int4Matrix) throws(Int4MatrixError) {
+        try Self.validate(inFeatures: m.inFeatures, outFeatures: m.outFeatures, groupSize: m.groupSize)
+        let groups = m.groupCount, n = m.outFeatures
+        self.init(inFeatures: m.inFeatures, outFeatures: n, groupSize: m.groupSize) { set, s, off in
+            let words = m.words, mScales = m.scales, mZeros = m.zeros, k = m.inFeatures
+            for o in 0..<n {
+                let b = o >> 3, lane = o & 7
+                for i in 0..<k {
+                    set(o, i, UInt8((words[b * k + (i >> 3) * 8 + lane] >> UInt32((i & 7) * 4)) & 15))
+                }
+                for g in 0..<groups {
+                    let at = (b * groups + g) * 8 + lane
+                    s[g * n + o] = mScales[at]
+                    off[g * n + o] = -mZeros[at] * mScales[at]
+                }
+            }
+        }
+    }
+
+    /// llama.cpp Q4_1 rows: rows[o] points at the first 20-byte block (d f16, m f16, 16 bytes of
+    /// nibbles: low = weight j, high = weight j + 16) of output row o's `inFeatures` weights.
+    public init(q4_1Rows rows: [UnsafeRawPointer], inFeatures: Int) throws(Int4MatrixError) {
+        let g = Q4_1.blockWeights, n = rows.count
+        try Self.validate(inFeatures: inFeatures, outFeatures: n, groupSize: g)
+        let groups = inFeatures / g
+        self.init(inFeatures: inFeatures, outFeatures: n, groupSize: g) { set, s, off in
+            for o in 0..<n {
+                for gi in 0..<groups {
+                    let block = rows[o] + gi * Q4_1.blockBytes
+                    s[gi * n + o] = Float(block.loadUnaligned(as: Float16.self))
+                    off[gi * n + o] = Float(block.loadUnaligned(fromByteOffset: 2, as: Float16.self))
+                    for j in 0..<16 {
+                        let byte = block.load(fromByteOffset: 4 + j, as: UInt8.self)
+                        set(o, gi * g + j, byte & 15); set(o, gi * g + j + 16, byte >> 4)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Maps a layout written by `write(to:)`; `keepAlive` owns the memory.
+    public init(mapped bytes: UnsafeRawBufferPointer, keepAlive: AnyObject? = nil) throws(Int4MatrixError) {
+        guard let base = bytes.baseAddress, bytes.count >= Self.headerBytes else {
+            throw .badSerialisedLayout("\(bytes.count) bytes is shorter than the \(Self.headerBytes)-byte header")
+        }
+        guard base.loadUnaligned(as: UInt32.self) == Self.magic else {
+            throw .badSerialisedLayout("the header does not start with \"CI4C\"")
+        }
+        let version = base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        guard version == Self.version else {
+            throw .badSerialisedLayout("layout version \(version), this build reads version \(Self.version)")
+        }
+        let dims = (0..<3).map { Int(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: 8 + 8 * $0, as: UInt64.self)) }
+        guard dims.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else { throw .badSerialisedLayout("dimensions \(dims) are out of range") }
+        try Self.validate(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2])
+        let needed = Self.serialisedByteCount(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2])
+        guard bytes.count >= needed else { throw .badSerialisedLayout("\(bytes.count) bytes, the header's shape needs \(needed)") }
+        self.init(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2],
+                  storage: Int4Storage(borrowing: base, keepAlive: keepAlive))
+    }
+
+    /// Appends the engine layout (header included) to `data`; `init(mapped:)` reads it back.
+    public func write(to data: inout Data) {
+        data.append(contentsOf: UnsafeRawBufferPointer(start: storage.base, count: serialisedByteCount))
+    }
+
+    /// q[o, i] (0...15).
+    func quant(_ o: Int, _ i: Int) -> UInt8 { (values[(i >> 1) * outFeatures + o] >> UInt8((i & 1) * 4)) & 15 }
+
+    /// W [out, in] as float32, row-major, one weight at a time (the reference the kernels are tested against).
+    public func dequantized() -> [Float] {
+        var w = [Float](repeating: 0, count: outFeatures * inFeatures)
+        for o in 0..<outFeatures {
+            for i in 0..<inFeatures {
+                let g = (i / groupSize) * outFeatures + o
+                w[o * inFeatures + i] = Float(quant(o, i)) * scales[g] + offsets[g]
+            }
+        }
+        return w
+    }
+}

@@ -1,0 +1,154 @@
+/// y = x · Wᵀ for `Int4Columns` over a range of output columns (a worker's share). Few input
+/// rows: a fused product per row that reads each weight once and runs along the outputs;
+/// many: expand a tile of columns to float32 and let sgemm do the products.
+extension Int4Columns {
+    /// Input rows up to this use the fused product (bench/int4 measures the crossover).
+    public static let gemvMaxRows = 4
+
+    /// Columns per dequantised tile: about 64 K floats, so the tile stays in L2 for the sgemm.
+    var tileColumns: Int { max(16, (65_536 / inFeatures) & ~15) }
+
+    /// Floats of scratch `matmul` needs for any column range.
+    public var matmulScratchCount: Int { max(inFeatures * tileColumns, 2 * outFeatures) }
+
+    /// y[r, o] (row stride ldy) = Σ_i x[r, i] · W[o, i] for o in `columns`; other columns untouched.
+    public func matmul(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
+                       columns: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        guard rows > 0, !columns.isEmpty else { return }
+        if rows <= Self.gemvMaxRows {
+            for r in 0..<rows { gemv(x + r * inFeatures, into: y + r * ldy, columns: columns, scratch: scratch) }
+            return
+        }
+        var lo = columns.lowerBound
+        while lo < columns.upperBound {
+            let hi = min(lo + tileColumns, columns.upperBound), w = hi - lo
+            dequantizeTransposed(columns: lo..<hi, into: scratch)                 // [in, w]
+            BLAS.gemm(m: rows, n: w, k: inFeatures, a: x, lda: inFeatures, b: scratch, ldb: w, c: y + lo, ldc: ldy)
+            lo = hi
+        }
+    }
+
+    /// y[o] = Σ_g scale[g, o]·(Σ_{i∈g} q[o, i]·x[i]) + offset[g, o]·(Σ_{i∈g} x[i]) for o in columns.
+    /// scratch: 2 × columns.count floats.
+    func gemv(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns: Range<Int>,
+              scratch: UnsafeMutablePointer<Float>) {
+        let n = columns.count, lo = columns.lowerBound, out = outFeatures
+        let partial = scratch, acc = scratch + n                               // [n] each
+        acc.initialize(repeating: 0, count: n)
+        let pairsPerGroup = groupSize / 2
+        for g in 0..<groupCount {
+            var sum: Float = 0
+            for i in (g * groupSize)..<((g + 1) * groupSize) { sum += x[i] }
+            let s = scales + g * out + lo, m = offsets + g * out + lo
+            // Passes of 4 byte rows (8 inputs); the first writes the partial sums, the last
+            // folds them into acc with the group's scale and offset.
+            var p = g * pairsPerGroup
+            let end = p + pairsPerGroup
+            var first = true
+            while p < end {
+                let rows = min(4, end - p)
+                let b = values + p * out + lo
+                // Fewer than 4 rows left (a group of 2 or 6 inputs): the missing rows repeat the
+                // first with zero activations.
+                let b1 = rows > 1 ? b + out : b, b2 = rows > 2 ? b + 2 * out : b, b3 = rows > 3 ? b + 3 * out : b
+                let i = 2 * p
+                let xs = (x[i], x[i + 1], rows > 1 ? x[i + 2] : 0, rows > 1 ? x[i + 3] : 0,
+                          rows > 2 ? x[i + 4] : 0, rows > 2 ? x[i + 5] : 0, rows > 3 ? x[i + 6] : 0, rows > 3 ? x[i + 7] : 0)
+                let last = p + rows >= end
+                if first && last {
+                    Self.eightInputsOnly(b, b1, b2, b3, xs, acc: acc, scales: s, offsets: m, inputSum: sum, count: n)
+                } else if first {
+                    Self.eightInputsFirst(b, b1, b2, b3, xs, into: partial, count: n)
+                } else if last {
+                    Self.eightInputsLast(b, b1, b2, b3, xs, partial: partial, acc: acc, scales: s, offsets: m, inputSum: sum, count: n)
+                } else {
+                    Self.eightInputs(b, b1, b2, b3, xs, into: partial, count: n)
+                }
+                first = false
+                p += rows
+            }
+        }
+        (y + lo).update(from: acc, count: n)
+    }
+
+    typealias Eight = (Float, Float, Float, Float, Float, Float, Float, Float)
+
+    /// Σ over 4 byte rows (8 inputs) of q·x at output o. Inlined into loops the compiler
+    /// vectorises along o (plain code: written with SIMD types it came out as scalar pieces).
+    @inline(__always)
+    static func eight(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
+                      _ b3: UnsafePointer<UInt8>, _ x: Eight, _ o: Int) -> Float {
+        let u0 = b0[o], u1 = b1[o], u2 = b2[o], u3 = b3[o]
+        let a = Float(u0 & 15) * x.0 + Float(u0 >> 4) * x.1 + Float(u1 & 15) * x.2 + Float(u1 >> 4) * x.3
+        let c = Float(u2 & 15) * x.4 + Float(u2 >> 4) * x.5 + Float(u3 & 15) * x.6 + Float(u3 >> 4) * x.7
+        return a + c
+    }
+
+    @inline(never)
+    static func eightInputsFirst(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
+                                 _ b3: UnsafePointer<UInt8>, _ x: Eight, into partial: UnsafeMutablePointer<Float>, count n: Int) {
+        var o = 0
+        while o < n { partial[o] = eight(b0, b1, b2, b3, x, o); o &+= 1 }
+    }
+
+    @inline(never)
+    static func eightInputs(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
+                            _ b3: UnsafePointer<UInt8>, _ x: Eight, into partial: UnsafeMutablePointer<Float>, count n: Int) {
+        var o = 0
+        while o < n { partial[o] = partial[o] + eight(b0, b1, b2, b3, x, o); o &+= 1 }
+    }
+
+    /// acc[o] += scale[o]·(partial[o] + these 8 inputs) + offset[o]·inputSum.
+    @inline(never)
+    static func eightInputsLast(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
+                                _ b3: UnsafePointer<UInt8>, _ x: Eight, partial: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
+                                scales: UnsafePointer<Float>, offsets: UnsafePointer<Float>, inputSum: Float, count n: Int) {
+        var o = 0
+        while o < n {
+            acc[o] = acc[o] + scales[o] * (partial[o] + eight(b0, b1, b2, b3, x, o)) + offsets[o] * inputSum
+            o &+= 1
+        }
+    }
+
+    /// A group of at most 8 inputs: acc[o] += scale[o]·(these inputs) + offset[o]·inputSum.
+    @inline(never)
+    static func eightInputsOnly(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
+                                _ b3: UnsafePointer<UInt8>, _ x: Eight, acc: UnsafeMutablePointer<Float>,
+                                scales: UnsafePointer<Float>, offsets: UnsafePointer<Float>, inputSum: Float, count n: Int) {
+        var o = 0
+        while o < n {
+            acc[o] = acc[o] + scales[o] * eight(b0, b1, b2, b3, x, o) + offsets[o] * inputSum
+            o &+= 1
+        }
+    }
+
+    /// tile[i, o − lo] = W[o, i] for o in columns: Wᵀ restricted to the columns, [in, columns.count].
+    public func dequantizeTransposed(columns: Range<Int>, into tile: UnsafeMutablePointer<Float>) {
+        let w = columns.count, lo = columns.lowerBound, out = outFeatures
+        for p in 0..<(inFeatures / 2) {
+            let g = (2 * p) / groupSize
+            Self.expandPair(values + p * out + lo, scales: scales + g * out + lo, offsets: offsets + g * out + lo,
+                            into: tile + 2 * p * w, tile + (2 * p + 1) * w, count: w)
+        }
+    }
+
+    @inline(never)
+    static func expandPair(_ b: UnsafePointer<UInt8>, scales: UnsafePointer<Float>, offsets: UnsafePointer<Float>,
+                           into even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>, count n: Int) {
+        var o = 0
+        while o < n {
+            let u = b[o]
+            even[o] = Float(u & 15) * scales[o] + offsets[o]
+            odd[o] = Float(u >> 4) * scales[o] + offsets[o]
+            o &+= 1
+        }
+    }
+
+    /// out[i] = W[o, i] for one output (an int4 LM head's selected logits).
+    public func dequantizeRow(_ o: Int, into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<inFeatures {
+            let g = (i / groupSize) * outFeatures + o
+            out[i] = Float(quant(o, i)) * scales[g] + offsets[g]
+        }
+    }
+}
