@@ -26,8 +26,8 @@ public enum EngineArtifact {
     }
     struct Header: Codable {
         var format: Int; var config: ModelConfig; var split: Split; var deviceNames: [String]; var maxContext: Int
-        /// Float32 embedding, or (for a GGUF's Q8_0 table) an empty blob and `embeddingInt8`.
-        var embedding: Blob; var embeddingInt8: LinearEntry?; var finalNorm: Blob; var devices: [DeviceEntry]
+        /// Float32 embedding, or an empty blob and `embeddingTable` (kind int8 or half).
+        var embedding: Blob; var embeddingTable: LinearEntry?; var finalNorm: Blob; var devices: [DeviceEntry]
     }
 
     /// Writes `engine.json` and `weights.bin` into `directory`.
@@ -60,24 +60,27 @@ public enum EngineArtifact {
             written.append((t.pointer, t.count, at))
             return Blob(offset: at, count: t.count)
         }
-        var int8Written: [(matrix: Int8Matrix, offset: Int)] = []
-        func int8(_ m: Int8Matrix) throws -> Blob {
-            // The tied LM head is the embedding table: written once.
-            if let w = int8Written.first(where: { $0.matrix.storageAddress == m.storageAddress }) {
-                return Blob(offset: w.offset, count: m.serialisedByteCount)
-            }
+        var tablesWritten: [(address: UnsafeRawPointer, offset: Int)] = []
+        /// An int8 or half table: the tied LM head is the embedding table, written once.
+        func table(_ address: UnsafeRawPointer, _ byteCount: Int, _ write: (inout Data) -> Void) throws -> Blob {
+            if let w = tablesWritten.first(where: { $0.address == address }) { return Blob(offset: w.offset, count: byteCount) }
             try pad()
-            var data = Data(); data.reserveCapacity(m.serialisedByteCount)
-            m.write(to: &data)
+            var data = Data(); data.reserveCapacity(byteCount)
+            write(&data)
             let at = offset
             try data.withUnsafeBytes { try sink.write($0) }; offset += data.count
-            int8Written.append((m, at))
+            tablesWritten.append((address, at))
             return Blob(offset: at, count: data.count)
         }
+        func int8(_ m: Int8Matrix) throws -> Blob { try table(m.storageAddress, m.serialisedByteCount, m.write) }
+        func half(_ m: HalfMatrix) throws -> Blob { try table(m.storageAddress, m.serialisedByteCount, m.write) }
         func linear(_ l: Linear) throws -> LinearEntry {
             switch l {
             case .int8(let m, let rows):
                 return LinearEntry(kind: "int8", blob: try int8(m), outFeatures: rows.count, inFeatures: m.inFeatures,
+                                   firstRow: rows.lowerBound)
+            case .half(let m, let rows):
+                return LinearEntry(kind: "half", blob: try half(m), outFeatures: rows.count, inFeatures: m.inFeatures,
                                    firstRow: rows.lowerBound)
             case .dense(let t, let n, let k):
                 return LinearEntry(kind: "f32", blob: try floats(t), outFeatures: n, inFeatures: k, firstRow: nil)
@@ -91,11 +94,13 @@ public enum EngineArtifact {
                                    inFeatures: m.inFeatures, firstRow: nil)
             }
         }
-        var embedding = Blob(offset: 0, count: 0), embeddingInt8: LinearEntry?
+        var embedding = Blob(offset: 0, count: 0), embeddingTable: LinearEntry?
         switch w.embedding {
         case .float(let t): embedding = try floats(t)
         case .int8(let m):
-            embeddingInt8 = LinearEntry(kind: "int8", blob: try int8(m), outFeatures: m.outFeatures, inFeatures: m.inFeatures, firstRow: 0)
+            embeddingTable = LinearEntry(kind: "int8", blob: try int8(m), outFeatures: m.outFeatures, inFeatures: m.inFeatures, firstRow: 0)
+        case .half(let m):
+            embeddingTable = LinearEntry(kind: "half", blob: try half(m), outFeatures: m.outFeatures, inFeatures: m.inFeatures, firstRow: 0)
         }
         let finalNorm = try floats(w.finalNorm)
         var devices: [DeviceEntry] = []
@@ -113,7 +118,7 @@ public enum EngineArtifact {
         }
         try pad()
         return Header(format: format, config: w.config, split: w.split, deviceNames: deviceNames, maxContext: maxContext,
-                      embedding: embedding, embeddingInt8: embeddingInt8, finalNorm: finalNorm, devices: devices)
+                      embedding: embedding, embeddingTable: embeddingTable, finalNorm: finalNorm, devices: devices)
     }
 
     /// What `open` found besides the weights.
@@ -140,25 +145,38 @@ public enum EngineArtifact {
             let p = (bytes.baseAddress! + b.offset).assumingMemoryBound(to: Float.self)
             return FloatTensor(view: p, count: b.count, shape: shape, owner: file)
         }
-        func int8(_ e: LinearEntry) throws -> Int8Matrix {
+        func region(_ e: LinearEntry) throws -> UnsafeRawBufferPointer {
             guard e.blob.offset >= 0, e.blob.count >= 0, e.blob.offset % 64 == 0, e.blob.offset + e.blob.count <= bytes.count else {
-                throw ModelError("\(name): int8 blob at byte \(e.blob.offset) lies outside the file")
+                throw ModelError("\(name): \(e.kind) blob at byte \(e.blob.offset) lies outside the file")
             }
-            do {
-                return try Int8Matrix(mapped: UnsafeRawBufferPointer(rebasing: bytes[e.blob.offset..<(e.blob.offset + e.blob.count)]), keepAlive: file)
-            } catch {
+            return UnsafeRawBufferPointer(rebasing: bytes[e.blob.offset..<(e.blob.offset + e.blob.count)])
+        }
+        func int8(_ e: LinearEntry) throws -> Int8Matrix {
+            do { return try Int8Matrix(mapped: try region(e), keepAlive: file) } catch let error as Int4MatrixError {
                 throw ModelError("\(name): int8 blob at byte \(e.blob.offset): \(error)")
             }
+        }
+        func half(_ e: LinearEntry) throws -> HalfMatrix {
+            do { return try HalfMatrix(mapped: try region(e), keepAlive: file) } catch let error as Int4MatrixError {
+                throw ModelError("\(name): half blob at byte \(e.blob.offset): \(error)")
+            }
+        }
+        /// The rows an int8 or half entry uses, checked against its matrix.
+        func rows(_ e: LinearEntry, outFeatures: Int, inFeatures: Int) throws -> Range<Int> {
+            let first = e.firstRow ?? 0
+            guard inFeatures == e.inFeatures, first >= 0, e.outFeatures >= 0, first + e.outFeatures <= outFeatures else {
+                throw ModelError("\(name): \(e.kind) blob at byte \(e.blob.offset) has another shape than its header entry")
+            }
+            return first..<(first + e.outFeatures)
         }
         func linear(_ e: LinearEntry) throws -> Linear {
             switch e.kind {
             case "int8":
                 let m = try int8(e)
-                let first = e.firstRow ?? 0
-                guard m.inFeatures == e.inFeatures, first >= 0, first + e.outFeatures <= m.outFeatures else {
-                    throw ModelError("\(name): int8 blob at byte \(e.blob.offset) has another shape than its header entry")
-                }
-                return .int8(m, rows: first..<(first + e.outFeatures))
+                return .int8(m, rows: try rows(e, outFeatures: m.outFeatures, inFeatures: m.inFeatures))
+            case "half":
+                let m = try half(e)
+                return .half(m, rows: try rows(e, outFeatures: m.outFeatures, inFeatures: m.inFeatures))
             case "f32":
                 guard e.blob.count == e.outFeatures * e.inFeatures else { throw ModelError("\(name): linear blob at byte \(e.blob.offset) has the wrong size") }
                 return .dense(try floats(e.blob, [e.outFeatures, e.inFeatures]), outFeatures: e.outFeatures, inFeatures: e.inFeatures)
@@ -194,10 +212,18 @@ public enum EngineArtifact {
                                        vocabularyRange: d.vocabularyStart..<(d.vocabularyStart + d.vocabularyCount)))
         }
         let embedding: Embedding
-        if let e = header.embeddingInt8 {
-            let m = try int8(e)
-            guard m.outFeatures == c.vocabularySize, m.inFeatures == c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
-            embedding = .int8(m)
+        if let e = header.embeddingTable {
+            switch e.kind {
+            case "int8":
+                let m = try int8(e)
+                guard m.outFeatures == c.vocabularySize, m.inFeatures == c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
+                embedding = .int8(m)
+            case "half":
+                let m = try half(e)
+                guard m.outFeatures == c.vocabularySize, m.inFeatures == c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
+                embedding = .half(m)
+            default: throw ModelError("\(headerURL.path): unknown embedding kind '\(e.kind)'")
+            }
         } else {
             guard header.embedding.count == c.vocabularySize * c.hiddenSize else { throw ModelError("\(headerURL.path): embedding has the wrong size") }
             embedding = .float(try floats(header.embedding, [c.vocabularySize, c.hiddenSize]))

@@ -44,12 +44,33 @@ public enum Embedding: Sendable {
     case float(FloatTensor)
     /// A GGUF's Q8_0 table, kept 8-bit (a quarter of float32) and read a row at a time.
     case int8(Int8Matrix)
+    /// A float16 checkpoint's table, kept float16.
+    case half(HalfMatrix)
+
+    /// A float32 table, kept as float16 when that loses nothing (a float16 checkpoint's).
+    static func compact(_ values: [Float], vocabulary: Int, hidden: Int) -> Embedding {
+        let half = values.withUnsafeBufferPointer { HalfMatrix(exactly: $0.baseAddress!, inFeatures: hidden, outFeatures: vocabulary) }
+        return half.map { .half($0) } ?? .float(FloatTensor(values, shape: [vocabulary, hidden]))
+    }
 
     /// out[hidden] = the embedding of `token`.
     func row(_ token: Int, hidden: Int, into out: UnsafeMutablePointer<Float>) {
         switch self {
         case .float(let t): out.update(from: t.pointer + token * hidden, count: hidden)
         case .int8(let m): m.dequantizeRow(token, into: out)
+        case .half(let m): m.dequantizeRow(token, into: out)
+        }
+    }
+
+    /// Rows `rows` of this table as an LM head (a device's share of the vocabulary).
+    func head(rows: Range<Int>, hidden: Int) -> Linear {
+        switch self {
+        case .float(let t):
+            let view = FloatTensor(view: t.pointer + rows.lowerBound * hidden, count: rows.count * hidden,
+                                   shape: [rows.count, hidden], owner: t)
+            return .dense(view, outFeatures: rows.count, inFeatures: hidden)
+        case .int8(let m): return .int8(m, rows: rows)
+        case .half(let m): return .half(m, rows: rows)
         }
     }
 }

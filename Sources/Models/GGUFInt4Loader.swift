@@ -109,17 +109,7 @@ extension ModelLoader {
                     for n in linearNames { release(p + n + ".weight") }
                 }
             }
-            var lm: Linear?
-            if !share.vocabulary.isEmpty {
-                switch head {
-                case .float(let t):
-                    let view = FloatTensor(view: t.pointer + share.vocabulary.lowerBound * h, count: share.vocabulary.count * h,
-                                           shape: [share.vocabulary.count, h], owner: t)
-                    lm = .dense(view, outFeatures: share.vocabulary.count, inFeatures: h)
-                case .int8(let m):
-                    lm = .int8(m, rows: share.vocabulary)
-                }
-            }
+            let lm = share.vocabulary.isEmpty ? nil : head.head(rows: share.vocabulary, hidden: h)
             shards.append(DeviceShard(layerRange: share.layers, layers: layers, lmHead: lm, vocabularyRange: share.vocabulary))
         }
         let weights = EngineWeights(config: config, split: split, embedding: embedding,

@@ -8,12 +8,23 @@ public enum Linear: Sendable {
     case int4(Int4Columns)
     /// Output rows `rows` of an 8-bit matrix (a device's share of a GGUF's Q8_0 LM head).
     case int8(Int8Matrix, rows: Range<Int>)
+    /// Output rows `rows` of a float16 matrix (a device's share of a float16 LM head).
+    case half(HalfMatrix, rows: Range<Int>)
 
     public var outFeatures: Int {
-        switch self { case .dense(_, let o, _): o; case .int4(let m): m.outFeatures; case .int8(_, let r): r.count }
+        switch self {
+        case .dense(_, let o, _): o
+        case .int4(let m): m.outFeatures
+        case .int8(_, let r), .half(_, let r): r.count
+        }
     }
     public var inFeatures: Int {
-        switch self { case .dense(_, _, let i): i; case .int4(let m): m.inFeatures; case .int8(let m, _): m.inFeatures }
+        switch self {
+        case .dense(_, _, let i): i
+        case .int4(let m): m.inFeatures
+        case .int8(let m, _): m.inFeatures
+        case .half(let m, _): m.inFeatures
+        }
     }
     /// Bytes of weight memory.
     public var byteCount: Int {
@@ -21,6 +32,7 @@ public enum Linear: Sendable {
         case .dense(let t, _, _): t.count * 4
         case .int4(let m): m.serialisedByteCount
         case .int8(let m, let r): m.serialisedByteCount * r.count / m.outFeatures
+        case .half(let m, let r): m.serialisedByteCount * r.count / m.outFeatures
         }
     }
 
@@ -34,6 +46,10 @@ public enum Linear: Sendable {
             defer { scratch.deallocate() }
             m.matmul(x, rows: rows, into: y, ldy: m.outFeatures, columns: 0..<m.outFeatures, scratch: scratch)
         case .int8(let m, let r):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
+            defer { scratch.deallocate() }
+            m.matmul(x, rows: rows, outputRows: r, into: y, ldy: r.count, scratch: scratch)
+        case .half(let m, let r):
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
             defer { scratch.deallocate() }
             m.matmul(x, rows: rows, outputRows: r, into: y, ldy: r.count, scratch: scratch)
@@ -64,6 +80,13 @@ public enum Linear: Sendable {
                 m.matmul(x, rows: rows, outputRows: (r.lowerBound + cols.lowerBound)..<(r.lowerBound + cols.upperBound),
                          into: y + cols.lowerBound, ldy: ld, scratch: tiles[member].buffer(0, m.matmulScratchCount))
             }
+        case .half(let m, let r):
+            team.run { member in
+                let cols = WorkerTeam.share(n, member: member, of: team.size, align: 16)
+                guard !cols.isEmpty else { return }
+                m.matmul(x, rows: rows, outputRows: (r.lowerBound + cols.lowerBound)..<(r.lowerBound + cols.upperBound),
+                         into: y + cols.lowerBound, ldy: ld, scratch: tiles[member].buffer(0, m.matmulScratchCount))
+            }
         }
     }
 
@@ -87,6 +110,8 @@ public enum Linear: Sendable {
                     for i in 0..<m.inFeatures { s += w[i] * xr[i] }
                     y[r * ldy + j] = s
                 case .int8(let m, let range):
+                    y[r * ldy + j] = m.dot(row: range.lowerBound + o, xr)
+                case .half(let m, let range):
                     y[r * ldy + j] = m.dot(row: range.lowerBound + o, xr)
                 }
             }

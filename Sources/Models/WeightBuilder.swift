@@ -44,14 +44,11 @@ public enum WeightBuilder {
         guard embedding.shape == [v, h] else {
             throw ModelError("\(source.sourceName): 'model.embed_tokens.weight' has shape \(embedding.shape), expected [\(v), \(h)]")
         }
-        let embeddingTensor = FloatTensor(embedding.values, shape: [v, h])
-        let head: FloatTensor
-        let untied = config.tiedEmbeddings ? nil : try source.floats("lm_head.weight")
-        if let t = untied {
+        let table = Embedding.compact(embedding.values, vocabulary: v, hidden: h)
+        var head = table
+        if !config.tiedEmbeddings, let t = try source.floats("lm_head.weight") {
             guard t.shape == [v, h] else { throw ModelError("\(source.sourceName): 'lm_head.weight' has shape \(t.shape), expected [\(v), \(h)]") }
-            head = FloatTensor(t.values, shape: [v, h])
-        } else {
-            head = embeddingTensor
+            head = Embedding.compact(t.values, vocabulary: v, hidden: h)
         }
 
         var shards: [DeviceShard] = []
@@ -87,15 +84,10 @@ public enum WeightBuilder {
                     down: try Linear(down.inputs(share.ffn)),
                     heads: share.kvHeads.count * config.groupSize, kvHeads: share.kvHeads.count, ffn: share.ffn.count))
             }
-            var lm: Linear?
-            if !share.vocabulary.isEmpty {
-                let view = FloatTensor(view: head.pointer + share.vocabulary.lowerBound * h,
-                                       count: share.vocabulary.count * h, shape: [share.vocabulary.count, h], owner: head)
-                lm = .dense(view, outFeatures: share.vocabulary.count, inFeatures: h)
-            }
+            let lm = share.vocabulary.isEmpty ? nil : head.head(rows: share.vocabulary, hidden: h)
             shards.append(DeviceShard(layerRange: share.layers, layers: layers, lmHead: lm, vocabularyRange: share.vocabulary))
         }
-        return EngineWeights(config: config, split: split, embedding: .float(embeddingTensor),
+        return EngineWeights(config: config, split: split, embedding: table,
                              finalNorm: try vector("model.norm.weight", h), devices: shards)
     }
 }

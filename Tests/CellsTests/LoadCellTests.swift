@@ -87,8 +87,10 @@ final class LoadCellTests: XCTestCase {
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(EngineArtifact.weightsName).path)[.size] as? Int)
         XCTAssertEqual(file.bytes.count, size)
         let mapping = UnsafeRawPointer(file.bytes.baseAddress!)..<(UnsafeRawPointer(file.bytes.baseAddress!) + file.bytes.count)
-        guard case .float(let embedding) = weights.embedding else { return XCTFail("a float checkpoint's embedding is float") }
-        for tensor in [embedding, weights.finalNorm, weights.devices[1].layers[0].mlpNorm] {
+        // A float16 checkpoint's embedding stays float16, mapped like the rest.
+        guard case .half(let embedding) = weights.embedding else { return XCTFail("the float16 embedding was not kept as float16") }
+        XCTAssertTrue(mapping.contains(embedding.storageAddress), "the embedding was copied out of the mapping")
+        for tensor in [weights.finalNorm, weights.devices[1].layers[0].mlpNorm] {
             XCTAssertTrue(mapping.contains(UnsafeRawPointer(tensor.pointer)), "a tensor was copied out of the mapping")
         }
     }
