@@ -127,7 +127,8 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
                            _ x0: Float, _ x1: Float, _ x2: Float, _ x3: Float) {
         var o = 0
         while o < n {
-            y[o] = y[o] + Float(h0[o]) * x0 + Float(h1[o]) * x1 + Float(h2[o]) * x2 + Float(h3[o]) * x3
+            y[o] = y[o].addingProduct(Float(h0[o]), x0).addingProduct(Float(h1[o]), x1)
+                .addingProduct(Float(h2[o]), x2).addingProduct(Float(h3[o]), x3)
             o &+= 1
         }
     }

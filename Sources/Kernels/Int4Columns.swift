@@ -12,38 +12,73 @@ import Foundation
 /// the row-wise dot products, written with SIMD types, came out as scalar pieces (5–12).
 /// A range of outputs (a worker's share) is a contiguous slice of every row.
 ///
+/// Scales and offsets are stored as float16 when they all are float16 values exactly (llama.cpp's
+/// Q4_1 keeps d and m in float16), else as float32: a decode step reads every byte of every
+/// weight, so their 8 bytes per group of 32 were a third of the traffic.
+///
 /// Engine layout (also the serialised form, mapped back without copying):
 ///
-///     header   64 bytes: "CI4C", version UInt32, inFeatures, outFeatures, groupSize (UInt64 LE)
-///     values   UInt8 [in / 2][out]        (64-byte aligned)
-///     scales   Float [in / group][out]    (64-byte aligned)
-///     offsets  Float [in / group][out]    (64-byte aligned)
+///     header   64 bytes: "CI4C", version UInt32, inFeatures, outFeatures, groupSize (UInt64 LE),
+///              bytes per scale UInt32 (4 or 2)
+///     values   UInt8 [in / 2][out]                (64-byte aligned)
+///     scales   Float or Float16 [in / group][out] (64-byte aligned)
+///     offsets  Float or Float16 [in / group][out] (64-byte aligned)
 public struct Int4Columns: @unchecked Sendable {   // read-only pointers into its own storage
     public let inFeatures: Int
     public let outFeatures: Int
     public let groupSize: Int
     let storage: Int4Storage
     let values: UnsafePointer<UInt8>
-    let scales: UnsafePointer<Float>
-    let offsets: UnsafePointer<Float>
+    /// [groups][out] of Float, or of Float16 when `halfScales`.
+    let scales: UnsafeRawPointer
+    let offsets: UnsafeRawPointer
+    public let halfScales: Bool
     let groupCount: Int
 
     static let magic: UInt32 = 0x4334_4943  // "CI4C" little-endian
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerBytes = 64
 
     /// Byte offsets of values, scales and offsets in the layout.
-    static func sections(inFeatures: Int, outFeatures: Int, groupSize: Int) -> (values: Int, scales: Int, offsets: Int) {
+    static func sections(inFeatures: Int, outFeatures: Int, groupSize: Int, scaleBytes: Int) -> (values: Int, scales: Int, offsets: Int) {
         let groups = inFeatures / groupSize
         let scales = Int4Matrix.roundUp64(headerBytes + outFeatures * inFeatures / 2)
-        return (headerBytes, scales, Int4Matrix.roundUp64(scales + outFeatures * groups * 4))
+        return (headerBytes, scales, Int4Matrix.roundUp64(scales + outFeatures * groups * scaleBytes))
     }
-    public static func serialisedByteCount(inFeatures: Int, outFeatures: Int, groupSize: Int) -> Int {
-        sections(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize).offsets
-            + outFeatures * (inFeatures / groupSize) * 4
+    public static func serialisedByteCount(inFeatures: Int, outFeatures: Int, groupSize: Int, scaleBytes: Int) -> Int {
+        sections(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, scaleBytes: scaleBytes).offsets
+            + outFeatures * (inFeatures / groupSize) * scaleBytes
     }
     public var serialisedByteCount: Int {
-        Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize)
+        Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, scaleBytes: halfScales ? 2 : 4)
+    }
+
+    /// scale[g, o] and offset[g, o].
+    @inline(__always)
+    func scaleAndOffset(_ g: Int, _ o: Int) -> (Float, Float) {
+        let at = g * outFeatures + o
+        if halfScales {
+            return (Float(scales.load(fromByteOffset: at * 2, as: Float16.self)), Float(offsets.load(fromByteOffset: at * 2, as: Float16.self)))
+        }
+        return (scales.load(fromByteOffset: at * 4, as: Float.self), offsets.load(fromByteOffset: at * 4, as: Float.self))
+    }
+
+    /// Group g's scales and offsets for outputs [lo, lo + n) as float32: pointers into the
+    /// matrix, or (float16 storage) widened into `scratch` (2·n floats).
+    func groupScales(_ g: Int, _ lo: Int, _ n: Int, scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, UnsafePointer<Float>) {
+        let at = g * outFeatures + lo
+        guard halfScales else {
+            return ((scales + at * 4).assumingMemoryBound(to: Float.self), (offsets + at * 4).assumingMemoryBound(to: Float.self))
+        }
+        Self.widen((scales + at * 2).assumingMemoryBound(to: Float16.self), into: scratch, count: n)
+        Self.widen((offsets + at * 2).assumingMemoryBound(to: Float16.self), into: scratch + n, count: n)
+        return (UnsafePointer(scratch), UnsafePointer(scratch + n))
+    }
+
+    @inline(never)
+    static func widen(_ h: UnsafePointer<Float16>, into out: UnsafeMutablePointer<Float>, count n: Int) {
+        var o = 0
+        while o < n { out[o] = Float(h[o]); o &+= 1 }
     }
 
     static func validate(inFeatures: Int, outFeatures: Int, groupSize: Int) throws(Int4MatrixError) {
@@ -55,15 +90,16 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         }
     }
 
-    private init(inFeatures: Int, outFeatures: Int, groupSize: Int, storage: Int4Storage) {
+    private init(inFeatures: Int, outFeatures: Int, groupSize: Int, halfScales: Bool, storage: Int4Storage) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.groupSize = groupSize
+        self.halfScales = halfScales
         self.storage = storage
-        let at = Self.sections(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize)
+        let at = Self.sections(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, scaleBytes: halfScales ? 2 : 4)
         values = (storage.base + at.values).assumingMemoryBound(to: UInt8.self)
-        scales = (storage.base + at.scales).assumingMemoryBound(to: Float.self)
-        offsets = (storage.base + at.offsets).assumingMemoryBound(to: Float.self)
+        scales = storage.base + at.scales
+        offsets = storage.base + at.offsets
         groupCount = inFeatures / groupSize
     }
 
@@ -72,17 +108,37 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
     private init(inFeatures: Int, outFeatures: Int, groupSize: Int,
                  fill: (_ set: (_ output: Int, _ input: Int, _ q: UInt8) -> Void, UnsafeMutablePointer<Float>,
                         UnsafeMutablePointer<Float>) -> Void) {
-        let storage = Int4Storage(allocating: Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize))
-        self.init(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, storage: storage)
+        let groups = inFeatures / groupSize, count = groups * outFeatures
+        var bytes = [UInt8](repeating: 0, count: inFeatures / 2 * outFeatures)
+        var s = [Float](repeating: 0, count: count), m = [Float](repeating: 0, count: count)
+        bytes.withUnsafeMutableBufferPointer { b in
+            s.withUnsafeMutableBufferPointer { sp in
+                m.withUnsafeMutableBufferPointer { mp in
+                    fill({ o, i, q in b[(i >> 1) * outFeatures + o] |= q << UInt8((i & 1) * 4) }, sp.baseAddress!, mp.baseAddress!)
+                }
+            }
+        }
+        let half = (s + m).allSatisfy { Float(Float16($0)) == $0 }
+        let storage = Int4Storage(allocating: Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures,
+                                                                        groupSize: groupSize, scaleBytes: half ? 2 : 4))
+        self.init(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, halfScales: half, storage: storage)
         let base = storage.mutableBase!  // just allocated above
         base.storeBytes(of: Self.magic.littleEndian, as: UInt32.self)
         base.storeBytes(of: Self.version.littleEndian, toByteOffset: 4, as: UInt32.self)
         for (n, value) in [inFeatures, outFeatures, groupSize].enumerated() {
             base.storeBytes(of: UInt64(value).littleEndian, toByteOffset: 8 + 8 * n, as: UInt64.self)
         }
-        let bytes = UnsafeMutablePointer(mutating: values)
-        fill({ o, i, q in bytes[(i >> 1) * outFeatures + o] |= q << UInt8((i & 1) * 4) },
-             UnsafeMutablePointer(mutating: scales), UnsafeMutablePointer(mutating: offsets))
+        base.storeBytes(of: UInt32(half ? 2 : 4).littleEndian, toByteOffset: 32, as: UInt32.self)
+        UnsafeMutableRawPointer(mutating: values).copyMemory(from: bytes, byteCount: bytes.count)
+        for i in 0..<count {
+            if half {
+                UnsafeMutableRawPointer(mutating: scales).storeBytes(of: Float16(s[i]), toByteOffset: i * 2, as: Float16.self)
+                UnsafeMutableRawPointer(mutating: offsets).storeBytes(of: Float16(m[i]), toByteOffset: i * 2, as: Float16.self)
+            } else {
+                UnsafeMutableRawPointer(mutating: scales).storeBytes(of: s[i], toByteOffset: i * 4, as: Float.self)
+                UnsafeMutableRawPointer(mutating: offsets).storeBytes(of: m[i], toByteOffset: i * 4, as: Float.self)
+            }
+        }
     }
 
     /// The same weights as an AutoAWQ-layout `Int4Matrix`.
@@ -141,9 +197,12 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         let dims = (0..<3).map { Int(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: 8 + 8 * $0, as: UInt64.self)) }
         guard dims.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else { throw .badSerialisedLayout("dimensions \(dims) are out of range") }
         try Self.validate(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2])
-        let needed = Self.serialisedByteCount(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2])
+        let scaleBytes = Int(base.loadUnaligned(fromByteOffset: 32, as: UInt32.self))
+        guard scaleBytes == 2 || scaleBytes == 4 else { throw .badSerialisedLayout("\(scaleBytes) bytes per scale, expected 2 or 4") }
+        let needed = Self.serialisedByteCount(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2], scaleBytes: scaleBytes)
         guard bytes.count >= needed else { throw .badSerialisedLayout("\(bytes.count) bytes, the header's shape needs \(needed)") }
-        self.init(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2],
+        guard Int(bitPattern: base) % 4 == 0 else { throw .badSerialisedLayout("the layout does not start on a 4-byte boundary") }
+        self.init(inFeatures: dims[0], outFeatures: dims[1], groupSize: dims[2], halfScales: scaleBytes == 2,
                   storage: Int4Storage(borrowing: base, keepAlive: keepAlive))
     }
 
@@ -160,8 +219,8 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         var w = [Float](repeating: 0, count: outFeatures * inFeatures)
         for o in 0..<outFeatures {
             for i in 0..<inFeatures {
-                let g = (i / groupSize) * outFeatures + o
-                w[o * inFeatures + i] = Float(quant(o, i)) * scales[g] + offsets[g]
+                let (s, m) = scaleAndOffset(i / groupSize, o)
+                w[o * inFeatures + i] = Float(quant(o, i)) * s + m
             }
         }
         return w

@@ -54,7 +54,8 @@ extension Int8Matrix {
                            into partial: UnsafeMutablePointer<Float>, count n: Int, _ x0: Float, _ x1: Float, _ x2: Float, _ x3: Float) {
         var o = 0
         while o < n {
-            partial[o] = partial[o] + Float(q0[o]) * x0 + Float(q1[o]) * x1 + Float(q2[o]) * x2 + Float(q3[o]) * x3
+            partial[o] = partial[o].addingProduct(Float(q0[o]), x0).addingProduct(Float(q1[o]), x1)
+                .addingProduct(Float(q2[o]), x2).addingProduct(Float(q3[o]), x3)
             o &+= 1
         }
     }
@@ -63,7 +64,7 @@ extension Int8Matrix {
     static func finishBlock(_ acc: UnsafeMutablePointer<Float>, _ partial: UnsafePointer<Float>, scales: UnsafePointer<Float>, count n: Int) {
         var o = 0
         while o < n {
-            acc[o] = acc[o] + scales[o] * partial[o]
+            acc[o] = acc[o].addingProduct(scales[o], partial[o])
             o &+= 1
         }
     }

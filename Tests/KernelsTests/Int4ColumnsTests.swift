@@ -109,6 +109,10 @@ final class Int4ColumnsTests: XCTestCase {
             try Int4Columns(q4_1Rows: (0..<outFeatures).map { raw.baseAddress! + $0 * blocks * 20 }, inFeatures: inFeatures)
         }
         XCTAssertEqual(c.dequantized(), expected)
+        XCTAssertTrue(c.halfScales, "Q4_1's d and m are float16: stored as float16")
+        var data = Data()
+        c.write(to: &data)
+        try data.withUnsafeBytes { XCTAssertEqual(try Int4Columns(mapped: $0).dequantized(), expected) }
         var x = [Float](repeating: 0, count: inFeatures)
         for i in x.indices { x[i] = rng.float() }
         var y = [Float](repeating: 0, count: outFeatures)
@@ -124,6 +128,7 @@ final class Int4ColumnsTests: XCTestCase {
         XCTAssertEqual(data.count, c.serialisedByteCount)
         try data.withUnsafeBytes { raw in
             let mapped = try Int4Columns(mapped: raw)
+            XCTAssertFalse(mapped.halfScales, "AWQ offsets −z·s are not float16 values: kept float32")
             XCTAssertEqual([mapped.inFeatures, mapped.outFeatures, mapped.groupSize], [128, 24, 32])
             XCTAssertEqual(mapped.dequantized(), c.dequantized())
         }

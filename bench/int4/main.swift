@@ -55,7 +55,7 @@ do {
     let m = try makeMatrix(inF, outF, group: group)
     let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * inF)
     for i in 0..<(rows * inF) { x[i] = Float(i % 17) / 17 - 0.5 }
-    let w = UnsafeMutablePointer<Float>.allocate(capacity: inF * outF)
+    let w = UnsafeMutablePointer<Float>.allocate(capacity: inF * outF + 2 * outF)   // the tile and its scale scratch
     let y = UnsafeMutablePointer<Float>.allocate(capacity: rows * outF)
     var best = Double.infinity
     for _ in 0..<5 {
