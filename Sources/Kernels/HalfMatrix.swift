@@ -85,7 +85,7 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
 
     /// Input rows up to this use the fused product.
     public static let gemvMaxRows = 4
-    var tileColumns: Int { max(16, (65_536 / inFeatures) & ~15) }
+    var tileColumns: Int { max(16, (262_144 / inFeatures) & ~15) }   // as Int4Columns: wide tiles
     /// Floats of scratch `matmul` needs for any output range.
     public var matmulScratchCount: Int { tileColumns * inFeatures }
 

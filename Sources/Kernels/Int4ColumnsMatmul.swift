@@ -5,8 +5,10 @@ extension Int4Columns {
     /// Input rows up to this use the fused product (bench/int4 measures the crossover).
     public static let gemvMaxRows = 4
 
-    /// Columns per dequantised tile: about 64 K floats, so the tile stays in L2 for the sgemm.
-    var tileColumns: Int { max(16, (65_536 / inFeatures) & ~15) }
+    /// Columns per dequantised tile: about 256 K floats (1 MiB, inside a 2 MiB L2). Wide tiles
+    /// matter: OpenBLAS packs the whole activation matrix again for every sgemm call, which at
+    /// 112 columns a tile was 15% of a prefill.
+    var tileColumns: Int { max(16, (262_144 / inFeatures) & ~15) }
 
     /// Floats of scratch `matmul` needs for any column range.
     public var matmulScratchCount: Int { max(inFeatures * tileColumns + 2 * tileColumns, 4 * outFeatures) }

@@ -4,8 +4,8 @@
 extension Int8Matrix {
     /// Input rows up to this use the fused product.
     public static let gemvMaxRows = 4
-    /// Columns per float32 tile on the sgemm path (64 K floats, kept in L2).
-    var tileColumns: Int { max(16, (65_536 / inFeatures) & ~15) }
+    /// Columns per float32 tile on the sgemm path (256 K floats, kept in L2).
+    var tileColumns: Int { max(16, (262_144 / inFeatures) & ~15) }   // as Int4Columns: wide tiles
     /// Floats of scratch `matmul` needs for any output range.
     public var matmulScratchCount: Int { max(tileColumns * inFeatures, 2 * outFeatures) }
 
