@@ -181,9 +181,10 @@ final class WriteEvalCellTests: XCTestCase {
         let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(s.text("artifacts/mc/metrics.json").utf8)) as? [String: Any])
         XCTAssertEqual(metrics["accuracy"] as? Double, 0.5)
         XCTAssertEqual(try XCTUnwrap(metrics["log_loss"] as? Double), -(log(0.8) + log(0.4)) / 2, accuracy: 1e-15)
+        // Index labels: the confusion is by choice position (row 1: true 1, predicted 1; row 2:
+        // true 1, predicted 0), not by each row's own choice texts.
         let confusion = metrics["confusion"] as? [String: [String: Int]]
-        XCTAssertEqual(confusion?["y"]?["y"], 1)
-        XCTAssertEqual(confusion?["q"]?["p"], 1)
+        XCTAssertEqual(confusion, ["0": ["0": 0, "1": 0], "1": ["0": 1, "1": 1]])
         XCTAssertEqual(result.exported.sorted(), ["metrics.json", "out.jsonl"])
     }
 }

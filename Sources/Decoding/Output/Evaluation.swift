@@ -13,7 +13,8 @@ public struct Evaluation: Sendable {
     public var rows = 0
     public var correct = 0
     public var logLoss = 0.0
-    /// Label order: the choices as first seen.
+    /// Label order: the choices as first seen; with index labels, the positions "0", "1", ...
+    /// (per-row choices such as ARC's would otherwise make one class per distinct answer text).
     public var classes: [String] = []
     public var confusion: [String: [String: Int]] = [:]
     public var accuracy: Double { rows == 0 ? 0 : Double(correct) / Double(rows) }
@@ -49,9 +50,14 @@ public struct Evaluation: Sendable {
             }
             var best = 0
             for k in probs.indices where probs[k] > probs[best] { best = k }
-            let predicted = choices[best]
-            for c in choices where !classes.contains(c) { classes.append(c) }
-            confusion[truth, default: [:]][predicted, default: 0] += 1
+            switch labels {
+            case .index:
+                confusion[String(t), default: [:]][String(best), default: 0] += 1
+                while classes.count < choices.count { classes.append(String(classes.count)) }
+            case .values:
+                for c in choices where !classes.contains(c) { classes.append(c) }
+                confusion[truth, default: [:]][choices[best], default: 0] += 1
+            }
             if best == t { correct += 1 }
             lossSum -= Foundation.log(min(1, max(Evaluation.epsilon, probs[t])))
             rows += 1
