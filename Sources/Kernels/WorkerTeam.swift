@@ -29,9 +29,11 @@ public final class WorkerTeam: @unchecked Sendable {
     public func run(_ body: (Int) -> Void) { state.run(body) }
 
     /// Runs body(range) with `count` items cut into one contiguous share per member (each share
-    /// a multiple of `align` items, except the last).
-    public func split(_ count: Int, align: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// a multiple of `align` items, except the last). Fewer than `serialBelow` items run on the
+    /// caller alone: waking the team costs more than a decode step's row of element-wise work.
+    public func split(_ count: Int, align: Int = 1, serialBelow: Int = 0, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
+        if count < serialBelow { body(0..<count); return }
         let n = size
         run { m in
             let r = Self.share(count, member: m, of: n, align: align)

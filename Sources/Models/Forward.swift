@@ -12,6 +12,8 @@ extension Engine {
     private static let scoresBuffer = 1
     /// Queries per attention work item.
     private static let queryBlock = 64
+    /// Element-wise phases over fewer rows run on the device's thread alone (a decode step).
+    private static let serialRows = 4
 
     /// Residual-stream rows [lo, hi) that device d adds up after a phase.
     private func reduceRange(device d: Int, rows: Int) -> Range<Int> {
@@ -43,7 +45,7 @@ extension Engine {
     /// x[r] += Σ_devices partial_d[r] for r in rows, shared by device d's team.
     private func sumPartials(device d: Int, into x: UnsafeMutablePointer<Float>, rows: Range<Int>, hidden: Int) {
         let partials = scratch.map { $0.buffer(Self.partial, 0) }
-        teams[d].split(rows.count) { r in
+        teams[d].split(rows.count, serialBelow: Self.serialRows) { r in
             for p in partials {
                 for i in ((rows.lowerBound + r.lowerBound) * hidden)..<((rows.lowerBound + r.upperBound) * hidden) { x[i] += p[i] }
             }
@@ -90,7 +92,7 @@ extension Engine {
     private func addPartial(device d: Int, into x: UnsafeMutablePointer<Float>, rows: Range<Int>, hidden: Int) {
         let p = scratch[d].buffer(Self.partial, 0)
         let base = x + rows.lowerBound * hidden
-        teams[d].split(rows.count) { r in
+        teams[d].split(rows.count, serialBelow: Self.serialRows) { r in
             for i in (r.lowerBound * hidden)..<(r.upperBound * hidden) { base[i] += p[i] }
         }
     }
@@ -99,7 +101,7 @@ extension Engine {
     private func normalise(_ x: UnsafePointer<Float>, weight: FloatTensor, rows n: Int, into normed: UnsafeMutablePointer<Float>,
                            team: WorkerTeam) {
         let hidden = config.hiddenSize, eps = config.rmsNormEpsilon
-        team.split(n) { r in
+        team.split(n, serialBelow: Self.serialRows) { r in
             RMSNorm.apply(x + r.lowerBound * hidden, weight: weight.pointer, rows: r.count, n: hidden, eps: eps,
                           into: normed + r.lowerBound * hidden)
         }
@@ -123,7 +125,7 @@ extension Engine {
         layer.qkv.apply(normed, rows: n, into: qkv, team: team, tiles: tiles)
         let keys = cache.keys[d][localLayer], values = cache.values[d][localLayer]
         let maxContext = cache.maxContext
-        team.split(n) { r in
+        team.split(n, serialBelow: Self.serialRows) { r in
             let base = qkv + r.lowerBound * width
             if let bias = layer.qkvBias {
                 for i in 0..<r.count { let row = base + i * width; for j in 0..<width { row[j] += bias.pointer[j] } }
@@ -182,7 +184,7 @@ extension Engine {
         let partial = s.buffer(Self.partial, n * hidden)               // [n, hidden]
         normalise(x + rows.lowerBound * hidden, weight: layer.mlpNorm, rows: n, into: normed, team: team)
         layer.gateUp.apply(normed, rows: n, into: gateUp, team: team, tiles: tiles)
-        team.split(n) { r in
+        team.split(n, serialBelow: Self.serialRows) { r in
             SwiGLU.applyVector(fused: gateUp + r.lowerBound * 2 * f, rows: r.count, n: f, into: h + r.lowerBound * f)
         }
         layer.down.apply(h, rows: n, into: partial, team: team, tiles: tiles)
@@ -197,7 +199,7 @@ extension Engine {
         let hidden = config.hiddenSize, m = batch.logitRows.count, team = teams[d]
         let normed = scratch[d].buffer(Self.normed, m * hidden)        // [selected, hidden]
         let eps = config.rmsNormEpsilon
-        team.split(m) { r in
+        team.split(m, serialBelow: Self.serialRows) { r in
             for i in r {
                 RMSNorm.apply(x + batch.logitRows[i] * hidden, weight: weights.finalNorm.pointer, rows: 1, n: hidden,
                               eps: eps, into: normed + i * hidden)
