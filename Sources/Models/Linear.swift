@@ -4,7 +4,7 @@ import Kernels
 public enum Linear: Sendable {
     /// W [out, in] row-major float32.
     case dense(FloatTensor, outFeatures: Int, inFeatures: Int)
-    /// 4-bit groups (AWQ, or a GGUF's Q4_1), one byte per value for the int4 kernels.
+    /// 4-bit groups (AWQ, or a GGUF's Q4_1) in the int4 kernels' column layout.
     case int4(Int4Columns)
     /// Output rows `rows` of an 8-bit matrix (a device's share of a GGUF's Q8_0 LM head).
     case int8(Int8Matrix, rows: Range<Int>)
@@ -36,28 +36,8 @@ public enum Linear: Sendable {
         }
     }
 
-    /// x: [rows, in] dense; y: [rows, out] dense. Single-threaded.
-    public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        switch self {
-        case .dense(let w, let n, let k):
-            BLAS.linear(x, rows: rows, inFeatures: k, weight: w.pointer, outFeatures: n, into: y)
-        case .int4(let m):
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
-            defer { scratch.deallocate() }
-            m.matmul(x, rows: rows, into: y, ldy: m.outFeatures, columns: 0..<m.outFeatures, scratch: scratch)
-        case .int8(let m, let r):
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
-            defer { scratch.deallocate() }
-            m.matmul(x, rows: rows, outputRows: r, into: y, ldy: r.count, scratch: scratch)
-        case .half(let m, let r):
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
-            defer { scratch.deallocate() }
-            m.matmul(x, rows: rows, outputRows: r, into: y, ldy: r.count, scratch: scratch)
-        }
-    }
-
-    /// As `apply`, every member of `team` computing a share of the output columns (y's row
-    /// stride is ldy, default out). `tiles[m]` is member m's scratch.
+    /// y[rows, out] = x[rows, in] · Wᵀ, every member of `team` computing a share of the output
+    /// columns (y's row stride is ldy, default out). `tiles[m]` is member m's scratch.
     func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int? = nil,
                team: WorkerTeam, tiles: [Scratch]) {
         let n = outFeatures, ld = ldy ?? n
