@@ -125,12 +125,30 @@ public enum RTN {
                     let c = 2 * (r * groups + k)
                     let (scale, zero) = scaleAndZero(lo: rp[c], hi: rp[c + 1])
                     let base = r * inFeatures + k * groupSize
-                    for j in 0..<groupSize {
+                    var j = 0
+                    while j + 8 <= groupSize {
+                        let v = UnsafeRawPointer(w + base + j).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(d + base + j).storeBytes(of: roundTripError(v, scale: scale, zero: zero),
+                                                                         as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    while j < groupSize {
                         let v = w[base + j]
                         d[base + j] = v - (level(v, scale: scale, zero: zero) - zero) * scale
+                        j += 1
                     }
                 }
             }
         }
+    }
+
+    /// v − its round trip, eight at a time (the same arithmetic as `level`).
+    @inline(__always)
+    static func roundTripError(_ v: SIMD8<Float>, scale: Float, zero: Float) -> SIMD8<Float> {
+        var q = (v / scale).rounded(.toNearestOrEven) + zero
+        // replace(with:where:) specialises; clamped/pointwiseMin stay generic calls here.
+        q.replace(with: 0, where: q .< 0)
+        q.replace(with: maxInt, where: q .> maxInt)
+        return v - (q - zero) * scale
     }
 }

@@ -84,9 +84,9 @@ final class AWQSearchTests: XCTestCase {
         XCTAssertLessThanOrEqual(result.error, result.roundToNearestError)
     }
 
-    /// numpy quantizes each group over the given ranges with AutoAWQ's arithmetic and scores
-    /// it as AutoAWQ's clip search does: mean over tokens of (Σ_j x_j (w_j − Q(w)_j))², per row
-    /// and group, for the chosen ranges and for plain min/max.
+    /// numpy quantizes each group over the given ranges with AutoAWQ's arithmetic and prints the
+    /// linear's output error, mean over tokens of Σ_r (Σ_j x_j (w_rj − Q(w)_rj))², for the given
+    /// ranges and for plain min/max, and how many groups' ranges differ from min/max.
     static let numpyRangeErrors = """
     import sys, numpy as np
     t, n, o, g = map(int, sys.argv[1:5])
@@ -99,19 +99,18 @@ final class AWQSearchTests: XCTestCase {
         wg = w.reshape(o, n // g, g)
         q = np.clip(np.round(wg / s[..., None]) + z[..., None], 0, 15)
         return ((q - z[..., None]) * s[..., None]).reshape(o, n).astype(np.float32)
-    def errors(wq):
-        d = (w - wq).astype(np.float64).reshape(o, n // g, g)
-        xg = x.astype(np.float64).reshape(t, n // g, g)
-        return (np.einsum('tkj,rkj->trk', xg, d) ** 2).mean(axis=0)   # [o, groups]
+    def error(wq):
+        return ((x.astype(np.float64) @ (w - wq).astype(np.float64).T) ** 2).sum(axis=1).mean()
     wg = w.reshape(o, n // g, g)
-    chosen = errors(roundtrip(r[..., 0], r[..., 1])); plain = errors(roundtrip(wg.min(axis=2), wg.max(axis=2)))
-    print(chosen.sum(), plain.sum(), int((chosen <= plain * (1 + 1e-4) + 1e-12).all()), int((chosen < plain).sum()))
+    lo, hi = wg.min(axis=2), wg.max(axis=2)
+    moved = int(((r[..., 0] != lo) | (r[..., 1] != hi)).sum())
+    print(error(roundtrip(r[..., 0], r[..., 1])), error(roundtrip(lo, hi)), moved)
     """
 
-    /// The range search (both ends of each group's range) lowers every group's output error
-    /// below round-to-nearest's or keeps it, by numpy's count, and reports the errors numpy
-    /// computes; the quantized linear uses exactly those ranges.
-    func testRangeSearchLowersEveryGroupsOutputErrorByNumpysCount() throws {
+    /// The range search (both ends of each group's range) lowers the linear's output error well
+    /// below round-to-nearest's by numpy's count, and reports the errors numpy computes; the
+    /// quantized linear uses exactly those ranges.
+    func testRangeSearchLowersTheOutputErrorByNumpysCount() throws {
         guard try Fixtures.hasPython("numpy") else { throw XCTSkip("numpy missing") }
         let (tokens, inF, outF, g) = (96, 128, 16, 32)
         var rng = SplitMix(seed: 5)
@@ -129,13 +128,12 @@ final class AWQSearchTests: XCTestCase {
         let stdin = (x + w + result.ranges).withUnsafeBytes { Data($0) }
         let out = try Fixtures.python(Self.numpyRangeErrors, ["\(tokens)", "\(inF)", "\(outF)", "\(g)"], stdin: stdin)
         let fields = String(decoding: out, as: UTF8.self).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        XCTAssertEqual(fields.count, 4)
-        guard fields.count == 4 else { return }
+        XCTAssertEqual(fields.count, 3)
+        guard fields.count == 3 else { return }
         XCTAssertEqual(result.error, fields[0], accuracy: 1e-3 * fields[0])
         XCTAssertEqual(result.roundToNearestError, fields[1], accuracy: 1e-3 * fields[1])
-        XCTAssertEqual(fields[2], 1, "some group got worse than round-to-nearest")
-        XCTAssertGreaterThan(fields[3], 0, "no group improved")
-        XCTAssertLessThan(fields[0], 0.9 * fields[1])
+        XCTAssertGreaterThan(fields[2], 0, "no group's range moved")
+        XCTAssertLessThan(fields[0], 0.8 * fields[1])
         // The quantized linear dequantizes to the searched round trip (up to Float16 scales).
         let q = try RTN.quantize(w, outFeatures: outF, inFeatures: inF, groupSize: g, ranges: result.ranges)
         var d = [Float](repeating: 0, count: w.count)
