@@ -84,12 +84,16 @@ public enum AWQLayer {
     /// Scales (AWQ), clips and quantizes the layer. `weights` is updated in place with the folded
     /// norms (the norm weights are what the quantized checkpoint stores). Returns the quantized
     /// linears by name. As in AutoAWQ, q/k/v are scored on the attention block's output (when the
-    /// inputs carry its shape), gate/up on the whole MLP's, the others on their own outputs, and clipping (not for q/k, whose errors attention magnifies) follows scaling.
+    /// inputs carry its shape), gate/up on the whole MLP's, the others on their own outputs; then
+    /// the range search (`AWQRangeSearch`, AutoAWQ's clipping search with both ends of each
+    /// group's range searched) sets every group's quantization range, except for q/k, whose
+    /// errors attention magnifies (AutoAWQ does not clip them either).
     public static func quantize(_ weights: inout LayerWeights, inputs: LayerInputs?, method: QuantizationMethod,
                                 groupSize: Int, grid: Int = 20, clip: Bool = true,
-                                searchTokens: Int = 512, clipTokens: Int = 256) throws(QuantizeError)
+                                searchTokens: Int = 512) throws(QuantizeError)
         -> (linears: [String: QuantizedLinear], report: [ScaleGroupReport]) {
         var report: [ScaleGroupReport] = []
+        var ranges: [String: [Float]] = [:]
         if method == .awq {
             guard let inputs else { throw .unsupported("AWQ needs calibration activations") }
             var decided: [(ScaleGroup, [Float])] = []
@@ -138,18 +142,20 @@ public enum AWQLayer {
                 let inputOf: [String: KeyPath<LayerInputs, Activations>] = [
                     "self_attn.v_proj": \.attention, "self_attn.o_proj": \.attentionOutput,
                     "mlp.gate_proj": \.mlp, "mlp.up_proj": \.mlp, "mlp.down_proj": \.mlpHidden]
+                var scaledInputs: [KeyPath<LayerInputs, Activations>: Activations] = [:]
                 for name in linearNames {
                     guard let path = inputOf[name] else { continue }
                     // The linear now sees its input divided by its group's scales.
-                    var x = AWQScaleSearch.sampleTokens(inputs[keyPath: path], maxTokens: clipTokens)
-                    if let s = decided.first(where: { $0.0.linears.contains(name) })?.1, !s.isEmpty {
-                        for t in 0..<x.tokens { for i in 0..<x.features { x.values[t * x.features + i] /= s[i] } }
+                    var x = scaledInputs[path] ?? inputs[keyPath: path]
+                    if scaledInputs[path] == nil {
+                        if let s = decided.first(where: { $0.0.linears.contains(name) })?.1, !s.isEmpty {
+                            for t in 0..<x.tokens { for i in 0..<x.features { x.values[t * x.features + i] /= s[i] } }
+                        }
+                        scaledInputs[path] = x
                     }
                     let shape = try weights.linearShape(name)
-                    var w = try weights.tensor(name + ".weight")
-                    try AWQClipSearch.clip(&w, outFeatures: shape.out, inFeatures: shape.in, groupSize: groupSize,
-                                           activations: x, maxTokens: clipTokens)
-                    weights.tensors[name + ".weight"] = w
+                    ranges[name] = try AWQRangeSearch.search(try weights.tensor(name + ".weight"), outFeatures: shape.out,
+                                                             inFeatures: shape.in, groupSize: groupSize, activations: x).ranges
                 }
             }
         }
@@ -157,7 +163,7 @@ public enum AWQLayer {
         for name in linearNames {
             let shape = try weights.linearShape(name)
             linears[name] = try RTN.quantize(try weights.tensor(name + ".weight"), outFeatures: shape.out,
-                                             inFeatures: shape.in, groupSize: groupSize)
+                                             inFeatures: shape.in, groupSize: groupSize, ranges: ranges[name])
         }
         return (linears, report)
     }

@@ -54,6 +54,12 @@ public enum RTN {
     static func scaleAndZero(_ w: UnsafePointer<Float>, count: Int) -> (scale: Float, zero: Float) {
         var lo = w[0], hi = w[0]
         for j in 1..<count { lo = min(lo, w[j]); hi = max(hi, w[j]) }
+        return scaleAndZero(lo: lo, hi: hi)
+    }
+
+    /// Scale and zero of a group quantized over [lo, hi] (its min and max, or a searched range).
+    @inline(__always)
+    static func scaleAndZero(lo: Float, hi: Float) -> (scale: Float, zero: Float) {
         let scale = max(hi - lo, 1e-5) / maxInt
         let zero = min(max(-(lo / scale).rounded(.toNearestOrEven), 0), maxInt)
         return (scale, zero)
@@ -65,10 +71,15 @@ public enum RTN {
     }
 
     /// Quantizes W [out, in] (row-major, as in a Hugging Face checkpoint).
+    /// ranges: optional (lo, hi) per group [out, in/g, 2] replacing each group's min and max
+    /// (what `AWQRangeSearch` chooses); values outside a range saturate at 0 or 15.
     public static func quantize(_ weight: [Float], outFeatures: Int, inFeatures: Int,
-                                groupSize: Int) throws(QuantizeError) -> QuantizedLinear {
+                                groupSize: Int, ranges: [Float]? = nil) throws(QuantizeError) -> QuantizedLinear {
         try validate(count: weight.count, outFeatures: outFeatures, inFeatures: inFeatures, groupSize: groupSize)
         let groups = inFeatures / groupSize
+        if let ranges, ranges.count != outFeatures * groups * 2 {
+            throw .badShape("\(ranges.count) range bounds for a weight of \(outFeatures) × \(groups) groups")
+        }
         var q = [UInt8](repeating: 0, count: inFeatures * outFeatures)
         var z = [UInt8](repeating: 0, count: groups * outFeatures)
         var s = [Float16](repeating: 0, count: groups * outFeatures)
@@ -76,7 +87,8 @@ public enum RTN {
             for o in 0..<outFeatures {
                 for g in 0..<groups {
                     let p = w.baseAddress! + o * inFeatures + g * groupSize
-                    let (scale, zero) = scaleAndZero(p, count: groupSize)
+                    let k = 2 * (o * groups + g)
+                    let (scale, zero) = ranges.map { scaleAndZero(lo: $0[k], hi: $0[k + 1]) } ?? scaleAndZero(p, count: groupSize)
                     z[g * outFeatures + o] = UInt8(zero)
                     s[g * outFeatures + o] = Float16(scale)
                     for j in 0..<groupSize {
@@ -101,5 +113,42 @@ public enum RTN {
                 g += groupSize
             }
         }
+    }
+
+    /// d = W − round-trip of W [rows, in] quantized over the given ranges [rows, in/g, 2].
+    static func roundTripError(_ w: UnsafePointer<Float>, rows: Int, inFeatures: Int, groupSize: Int,
+                               ranges: [Float], into d: UnsafeMutablePointer<Float>) {
+        let groups = inFeatures / groupSize
+        ranges.withUnsafeBufferPointer { rp in
+            for r in 0..<rows {
+                for k in 0..<groups {
+                    let c = 2 * (r * groups + k)
+                    let (scale, zero) = scaleAndZero(lo: rp[c], hi: rp[c + 1])
+                    let base = r * inFeatures + k * groupSize
+                    var j = 0
+                    while j + 8 <= groupSize {
+                        let v = UnsafeRawPointer(w + base + j).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(d + base + j).storeBytes(of: roundTripError(v, scale: scale, zero: zero),
+                                                                         as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    while j < groupSize {
+                        let v = w[base + j]
+                        d[base + j] = v - (level(v, scale: scale, zero: zero) - zero) * scale
+                        j += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// v − its round trip, eight at a time (the same arithmetic as `level`).
+    @inline(__always)
+    static func roundTripError(_ v: SIMD8<Float>, scale: Float, zero: Float) -> SIMD8<Float> {
+        var q = (v / scale).rounded(.toNearestOrEven) + zero
+        // replace(with:where:) specialises; clamped/pointwiseMin stay generic calls here.
+        q.replace(with: 0, where: q .< 0)
+        q.replace(with: maxInt, where: q .> maxInt)
+        return v - (q - zero) * scale
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import XCTest
 @testable import Quantize
 
@@ -83,32 +84,63 @@ final class AWQSearchTests: XCTestCase {
         XCTAssertLessThanOrEqual(result.error, result.roundToNearestError)
     }
 
-    /// Clipping lowers the per-group output error, computed here directly (not by the search):
-    /// Σ over tokens, rows and groups of (Σ_j x_j (w_j − Q(w)_j))².
-    func testClippingLowersGroupOutputError() throws {
-        let (tokens, inF, outF, g) = (128, 64, 16, 32)
+    /// numpy quantizes each group over the given ranges with AutoAWQ's arithmetic and prints the
+    /// linear's output error, mean over tokens of Σ_r (Σ_j x_j (w_rj − Q(w)_rj))², for the given
+    /// ranges and for plain min/max, and how many groups' ranges differ from min/max.
+    static let numpyRangeErrors = """
+    import sys, numpy as np
+    t, n, o, g = map(int, sys.argv[1:5])
+    raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.float32)
+    x = raw[:t * n].reshape(t, n); w = raw[t * n:t * n + o * n].reshape(o, n)
+    r = raw[t * n + o * n:].reshape(o, n // g, 2)
+    def roundtrip(lo, hi):
+        s = np.maximum(hi - lo, np.float32(1e-5)) / np.float32(15)
+        z = np.clip(-np.round(lo / s), 0, 15)
+        wg = w.reshape(o, n // g, g)
+        q = np.clip(np.round(wg / s[..., None]) + z[..., None], 0, 15)
+        return ((q - z[..., None]) * s[..., None]).reshape(o, n).astype(np.float32)
+    def error(wq):
+        return ((x.astype(np.float64) @ (w - wq).astype(np.float64).T) ** 2).sum(axis=1).mean()
+    wg = w.reshape(o, n // g, g)
+    lo, hi = wg.min(axis=2), wg.max(axis=2)
+    moved = int(((r[..., 0] != lo) | (r[..., 1] != hi)).sum())
+    print(error(roundtrip(r[..., 0], r[..., 1])), error(roundtrip(lo, hi)), moved)
+    """
+
+    /// The range search (both ends of each group's range) lowers the linear's output error well
+    /// below round-to-nearest's by numpy's count, and reports the errors numpy computes; the
+    /// quantized linear uses exactly those ranges.
+    func testRangeSearchLowersTheOutputErrorByNumpysCount() throws {
+        guard try Fixtures.hasPython("numpy") else { throw XCTSkip("numpy missing") }
+        let (tokens, inF, outF, g) = (96, 128, 16, 32)
         var rng = SplitMix(seed: 5)
-        let x = (0..<(tokens * inF)).map { _ in uniform(&rng) }
-        // Heavy-tailed weights: a few large entries stretch each group's range.
-        let w0 = (0..<(outF * inF)).map { _ -> Float in let u = uniform(&rng); return u * u * u * u * u }
-        var w = w0
-        let (error, unclipped) = try AWQClipSearch.clip(&w, outFeatures: outF, inFeatures: inF, groupSize: g,
-                                                        activations: Activations(values: x, tokens: tokens, features: inF))
-        XCTAssertLessThan(error, unclipped)
-        XCTAssertLessThanOrEqual(w.map(abs).max() ?? 0, w0.map(abs).max() ?? 0)
-        func groupError(_ weights: [Float]) -> Double {
-            var q = weights
-            q.withUnsafeMutableBufferPointer { RTN.fakeQuantize($0.baseAddress!, rows: outF, inFeatures: inF, groupSize: g) }
-            var total = 0.0
-            for t in 0..<tokens { for r in 0..<outF { for k in 0..<(inF / g) {
-                var s = 0.0
-                for j in (k * g)..<((k + 1) * g) { s += Double(x[t * inF + j]) * Double(w0[r * inF + j] - q[r * inF + j]) }
-                total += s * s
-            } } }
-            return total / Double(tokens)
+        // Inputs with a nonzero mean (as real activations): an offset in a group's grid costs.
+        let x = (0..<(tokens * inF)).map { k in uniform(&rng) + (k % inF < 8 ? 2 : 0.3) }
+        // Weights on a Q4_1-like grid (float minimum per block of 32) with a few outliers.
+        var w = [Float](repeating: 0, count: outF * inF)
+        for b in 0..<(w.count / 32) {
+            let d = 0.01 + 0.01 * abs(uniform(&rng)), m = -8 * d + 0.37 * d * uniform(&rng)
+            for j in 0..<32 { w[b * 32 + j] = m + d * Float(rng.next() % 16) }
         }
-        XCTAssertLessThan(groupError(w), groupError(w0))
-        XCTAssertEqual(groupError(w), error, accuracy: 1e-3 * error)
-        XCTAssertEqual(groupError(w0), unclipped, accuracy: 1e-3 * unclipped)
+        for k in stride(from: 3, to: w.count, by: 211) { w[k] *= 4 }
+        let result = try AWQRangeSearch.search(w, outFeatures: outF, inFeatures: inF, groupSize: g,
+                                               activations: Activations(values: x, tokens: tokens, features: inF))
+        let stdin = (x + w + result.ranges).withUnsafeBytes { Data($0) }
+        let out = try Fixtures.python(Self.numpyRangeErrors, ["\(tokens)", "\(inF)", "\(outF)", "\(g)"], stdin: stdin)
+        let fields = String(decoding: out, as: UTF8.self).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertEqual(fields.count, 3)
+        guard fields.count == 3 else { return }
+        XCTAssertEqual(result.error, fields[0], accuracy: 1e-3 * fields[0])
+        XCTAssertEqual(result.roundToNearestError, fields[1], accuracy: 1e-3 * fields[1])
+        XCTAssertGreaterThan(fields[2], 0, "no group's range moved")
+        XCTAssertLessThan(fields[0], 0.8 * fields[1])
+        // The quantized linear dequantizes to the searched round trip (up to Float16 scales).
+        let q = try RTN.quantize(w, outFeatures: outF, inFeatures: inF, groupSize: g, ranges: result.ranges)
+        var d = [Float](repeating: 0, count: w.count)
+        w.withUnsafeBufferPointer { RTN.roundTripError($0.baseAddress!, rows: outF, inFeatures: inF, groupSize: g,
+                                                       ranges: result.ranges, into: &d) }
+        let deq = q.dequantized()
+        let worst = (0..<w.count).map { abs(w[$0] - d[$0] - deq[$0]) }.max() ?? 1
+        XCTAssertLessThan(worst, 2e-3)
     }
 }
