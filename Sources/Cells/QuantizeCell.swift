@@ -14,7 +14,7 @@ public struct QuantizeCell: Cell {
         ParameterSpec("group_size", .integer, help: "inputs per quantization group (default 128)"),
         ParameterSpec("calibration_tokens", .integer, help: "calibration tokens used at most (default 4096)"),
     ])
-    public static let version = 1
+    public static let version = 2   // 2: the range search (both ends of each group)
     public init() {}
 
     public func run(_ context: CellContext) throws -> CellSummary {
