@@ -158,7 +158,7 @@ def main():
             cf = os.path.join(work, f"chunk{c}.jsonl")
             with open(cf, "w") as f:
                 for p in chunk: f.write(json.dumps({"ids": p}) + "\n")
-            r = llama("classify", fa_class == "llama-fa-on", prompts=chunk, choices=choices)
+            r = llama("classify", fa_class == "llama-fa-on", prompts_file=cf, choices=choices)
             record(fa_class + "/classify", r); probs.setdefault(fa_class, []).extend(r["classify"]["probs"])
             time.sleep(0.3)
             for name, model in cellar_models:

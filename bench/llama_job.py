@@ -36,7 +36,9 @@ def main():
             times.append(time.perf_counter() - t)
         out["decode"] = {"steps": steps, "context": ctx, "seconds": times}
     elif job == "classify":
-        prompts, choices = a["prompts"], a["choices"]
+        # The prompts come as a JSONL file of {"ids": [...]} (a chunk of 50 is too long for argv).
+        prompts = [json.loads(l)["ids"] for l in open(a["prompts_file"]) if l.strip()]
+        choices = a["choices"]
         probs = []
         t = time.perf_counter()
         previous = []
