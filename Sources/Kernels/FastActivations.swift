@@ -55,32 +55,12 @@ extension Attention {
                                      scratch: UnsafeMutablePointer<Float>) {
         guard n > 0, heads > 0, kvHeads > 0 else { return }
         let group = heads / kvHeads
-        let block = 64
-        let scale = 1 / Float(d).squareRoot()
         var b0 = 0
         while b0 < n {
-            let b1 = min(n, b0 + block), rows = b1 - b0
-            // Keys visible to some query of this block: [first, start + b1).
-            let first = window.map { max(0, start + b0 - $0 + 1) } ?? 0
-            let span = start + b1 - first
+            let b1 = min(n, b0 + 64)
             for h in 0..<heads {
-                let g = h / group
-                let kg = keys + first * ldkv + g * d, vg = values + first * ldkv + g * d
-                // scores[rows, span] = scale · Q_h[rows, d] · K_g[span, d]ᵀ
-                BLAS.gemm(transB: true, m: rows, n: span, k: d, alpha: scale, a: q + b0 * ldq + h * d, lda: ldq,
-                          b: kg, ldb: ldkv, c: scratch, ldc: span)
-                for i in 0..<rows {
-                    let row = scratch + i * span
-                    let position = start + b0 + i
-                    let last = position - first
-                    let lo = window.map { max(0, position - $0 + 1 - first) } ?? 0
-                    for j in 0..<lo { row[j] = 0 }
-                    Softmax.inPlaceVector(row + lo, count: last - lo + 1)
-                    if last + 1 < span { for j in (last + 1)..<span { row[j] = 0 } }
-                }
-                // out_h[rows, d] = P[rows, span] · V_g[span, d]
-                BLAS.gemm(m: rows, n: d, k: span, a: scratch, lda: span, b: vg, ldb: ldkv,
-                          c: out + b0 * ldo + h * d, ldc: ldo)
+                causalHead(q: q, ldq: ldq, queries: b0..<b1, start: start, keys: keys, values: values, ldkv: ldkv,
+                           head: h, kvHead: h / group, headDim: d, window: window, out: out, ldo: ldo, scratch: scratch)
             }
             b0 = b1
         }
@@ -88,7 +68,7 @@ extension Attention {
 }
 
 extension Attention {
-    /// One head of `causalBlocked` for queries [b0, b1) of the block: the unit of work the
+    /// One head of `causalBlocked` for queries [b0, b1) of a block: the unit of work the
     /// engine's workers share out (heads × query blocks, so two cores split even one sequence).
     /// scratch: (b1 − b0) × (start + b1) floats.
     public static func causalHead(q: UnsafePointer<Float>, ldq: Int, queries: Range<Int>, start: Int,

@@ -115,7 +115,7 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
         var start = lo
         while start < outputRows.upperBound {
             let end = min(start + tileColumns, outputRows.upperBound), w = end - start
-            for i in 0..<inFeatures { Self.widen(values + i * out + start, into: scratch + i * w, count: w) }   // [in, w]
+            for i in 0..<inFeatures { widenHalves(values + i * out + start, into: scratch + i * w, count: w) }   // [in, w]
             BLAS.gemm(m: rows, n: w, k: inFeatures, a: x, lda: inFeatures, b: scratch, ldb: w, c: y + (start - lo), ldc: ldy)
             start = end
         }
@@ -133,12 +133,6 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
         }
     }
 
-    @inline(never)
-    static func widen(_ h: UnsafePointer<Float16>, into out: UnsafeMutablePointer<Float>, count n: Int) {
-        var o = 0
-        while o < n { out[o] = Float(h[o]); o &+= 1 }
-    }
-
     /// Σ_i W[row, i] · x[i] for one output (the few logits a choice reads).
     public func dot(row: Int, _ x: UnsafePointer<Float>) -> Float {
         var s: Float = 0
@@ -146,3 +140,17 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
         return s
     }
 }
+
+/// A table a vocabulary is read from, stored Wᵀ: an 8-bit or float16 embedding or LM head.
+/// The engine multiplies, dots and looks up either kind the same way.
+public protocol TableMatrix: Sendable {
+    var inFeatures: Int { get }
+    var matmulScratchCount: Int { get }
+    func matmul(_ x: UnsafePointer<Float>, rows: Int, outputRows: Range<Int>,
+                into y: UnsafeMutablePointer<Float>, ldy: Int, scratch: UnsafeMutablePointer<Float>)
+    func dot(row: Int, _ x: UnsafePointer<Float>) -> Float
+    func dequantizeRow(_ row: Int, into out: UnsafeMutablePointer<Float>)
+}
+
+extension HalfMatrix: TableMatrix {}
+extension Int8Matrix: TableMatrix {}

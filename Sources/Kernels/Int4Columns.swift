@@ -70,16 +70,12 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         guard halfScales else {
             return ((scales + at * 4).assumingMemoryBound(to: Float.self), (offsets + at * 4).assumingMemoryBound(to: Float.self))
         }
-        Self.widen((scales + at * 2).assumingMemoryBound(to: Float16.self), into: scratch, count: n)
-        Self.widen((offsets + at * 2).assumingMemoryBound(to: Float16.self), into: scratch + n, count: n)
+        widenHalves((scales + at * 2).assumingMemoryBound(to: Float16.self), into: scratch, count: n)
+        widenHalves((offsets + at * 2).assumingMemoryBound(to: Float16.self), into: scratch + n, count: n)
         return (UnsafePointer(scratch), UnsafePointer(scratch + n))
     }
 
-    @inline(never)
-    static func widen(_ h: UnsafePointer<Float16>, into out: UnsafeMutablePointer<Float>, count n: Int) {
-        var o = 0
-        while o < n { out[o] = Float(h[o]); o &+= 1 }
-    }
+
 
     static func validate(inFeatures: Int, outFeatures: Int, groupSize: Int) throws(Int4MatrixError) {
         guard inFeatures > 0, outFeatures > 0 else {
@@ -225,4 +221,11 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         }
         return w
     }
+}
+
+/// out[i] = Float(h[i]): a plain loop the compiler turns into vcvtph2ps.
+@inline(never)
+func widenHalves(_ h: UnsafePointer<Float16>, into out: UnsafeMutablePointer<Float>, count n: Int) {
+    var o = 0
+    while o < n { out[o] = Float(h[o]); o &+= 1 }
 }

@@ -57,8 +57,7 @@ public enum Embedding: Sendable {
     func row(_ token: Int, hidden: Int, into out: UnsafeMutablePointer<Float>) {
         switch self {
         case .float(let t): out.update(from: t.pointer + token * hidden, count: hidden)
-        case .int8(let m): m.dequantizeRow(token, into: out)
-        case .half(let m): m.dequantizeRow(token, into: out)
+        case .int8(let m as any TableMatrix), .half(let m as any TableMatrix): m.dequantizeRow(token, into: out)
         }
     }
 

@@ -53,20 +53,19 @@ public enum Linear: Sendable {
                 guard !cols.isEmpty else { return }
                 m.matmul(x, rows: rows, into: y, ldy: ld, columns: cols, scratch: tiles[member].buffer(0, m.matmulScratchCount))
             }
-        case .int8(let m, let r):
-            team.run { member in
-                let cols = WorkerTeam.share(n, member: member, of: team.size, align: 16)
-                guard !cols.isEmpty else { return }
-                m.matmul(x, rows: rows, outputRows: (r.lowerBound + cols.lowerBound)..<(r.lowerBound + cols.upperBound),
-                         into: y + cols.lowerBound, ldy: ld, scratch: tiles[member].buffer(0, m.matmulScratchCount))
-            }
-        case .half(let m, let r):
-            team.run { member in
-                let cols = WorkerTeam.share(n, member: member, of: team.size, align: 16)
-                guard !cols.isEmpty else { return }
-                m.matmul(x, rows: rows, outputRows: (r.lowerBound + cols.lowerBound)..<(r.lowerBound + cols.upperBound),
-                         into: y + cols.lowerBound, ldy: ld, scratch: tiles[member].buffer(0, m.matmulScratchCount))
-            }
+        case .int8(let m, let r): Self.apply(table: m, rows: r, x, count: rows, into: y, ldy: ld, team: team, tiles: tiles)
+        case .half(let m, let r): Self.apply(table: m, rows: r, x, count: rows, into: y, ldy: ld, team: team, tiles: tiles)
+        }
+    }
+
+    /// An int8 or float16 table's rows `r` as the layer: each member takes a share of them.
+    private static func apply(table m: some TableMatrix, rows r: Range<Int>, _ x: UnsafePointer<Float>, count rows: Int,
+                              into y: UnsafeMutablePointer<Float>, ldy: Int, team: WorkerTeam, tiles: [Scratch]) {
+        team.run { member in
+            let cols = WorkerTeam.share(r.count, member: member, of: team.size, align: 16)
+            guard !cols.isEmpty else { return }
+            m.matmul(x, rows: rows, outputRows: (r.lowerBound + cols.lowerBound)..<(r.lowerBound + cols.upperBound),
+                     into: y + cols.lowerBound, ldy: ldy, scratch: tiles[member].buffer(0, m.matmulScratchCount))
         }
     }
 
@@ -89,9 +88,7 @@ public enum Linear: Sendable {
                     var s: Float = 0
                     for i in 0..<m.inFeatures { s += w[i] * xr[i] }
                     y[r * ldy + j] = s
-                case .int8(let m, let range):
-                    y[r * ldy + j] = m.dot(row: range.lowerBound + o, xr)
-                case .half(let m, let range):
+                case .int8(let m as any TableMatrix, let range), .half(let m as any TableMatrix, let range):
                     y[r * ldy + j] = m.dot(row: range.lowerBound + o, xr)
                 }
             }
