@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "Store", swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Bundle", dependencies: ["CArchive", "Store"]),
         .target(name: "Tensors", dependencies: ["JSON"], swiftSettings: fastMath),
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // LLVM's prefetch intrinsic, which only -parse-stdlib reaches (see Prefetch.swift).
+        .target(name: "Prefetch", swiftSettings: [.unsafeFlags(["-parse-stdlib"])]),
+        .target(name: "Kernels", dependencies: ["CBLAS", "Prefetch"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors", "Kernels"], swiftSettings: fastMath),
         .target(name: "Text", dependencies: ["JSON", "Tensors"]),
         .target(name: "Decoding", dependencies: ["Models", "Text"], swiftSettings: fastMath),

@@ -1,4 +1,5 @@
 import Foundation
+import Prefetch
 
 /// A float16 weight W [out, in], stored as Wᵀ like `Int8Matrix`: the LM head and embedding of a
 /// float16 checkpoint (an AWQ model keeps them in float16), half the bytes of float32 and the
@@ -93,23 +94,9 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
     public func matmul(_ x: UnsafePointer<Float>, rows: Int, outputRows: Range<Int>,
                        into y: UnsafeMutablePointer<Float>, ldy: Int, scratch: UnsafeMutablePointer<Float>) {
         guard rows > 0, !outputRows.isEmpty else { return }
-        let lo = outputRows.lowerBound, n = outputRows.count, out = outFeatures
+        let lo = outputRows.lowerBound, out = outFeatures
         if rows <= Self.gemvMaxRows {
-            for r in 0..<rows {
-                let xr = x + r * inFeatures, yr = y + r * ldy
-                yr.initialize(repeating: 0, count: n)
-                var i = 0
-                while i + 4 <= inFeatures {
-                    Self.fourInputs(values + i * out + lo, values + (i + 1) * out + lo, values + (i + 2) * out + lo,
-                                    values + (i + 3) * out + lo, into: yr, count: n, xr[i], xr[i + 1], xr[i + 2], xr[i + 3])
-                    i += 4
-                }
-                while i < inFeatures {
-                    Self.fourInputs(values + i * out + lo, values + i * out + lo, values + i * out + lo, values + i * out + lo,
-                                    into: yr, count: n, xr[i], 0, 0, 0)
-                    i += 1
-                }
-            }
+            for r in 0..<rows { gemv(x + r * inFeatures, outputs: outputRows, into: y + r * ldy) }
             return
         }
         var start = lo
@@ -118,6 +105,34 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
             for i in 0..<inFeatures { widenHalves(values + i * out + start, into: scratch + i * w, count: w) }   // [in, w]
             BLAS.gemm(m: rows, n: w, k: inFeatures, a: x, lda: inFeatures, b: scratch, ldb: w, c: y + (start - lo), ldc: ldy)
             start = end
+        }
+    }
+
+    /// y[o − lo] = Σ_i W[o, i]·x[i] for o in outputs, over tiles of `TablePrefetch.tile` outputs
+    /// (their sums stay in L1) with the next rows prefetched, as `Int8Matrix.gemv`.
+    func gemv(_ x: UnsafePointer<Float>, outputs: Range<Int>, into y: UnsafeMutablePointer<Float>) {
+        let out = outFeatures, ahead = TablePrefetch.rows
+        var t = 0
+        while t < outputs.count {
+            let n = min(TablePrefetch.tile, outputs.count - t), lo = outputs.lowerBound + t
+            let yt = y + t
+            yt.initialize(repeating: 0, count: n)
+            for i in 0..<min(ahead, inFeatures) { prefetch(values + i * out + lo, bytes: 2 * n) }
+            var i = 0
+            while i < inFeatures {
+                var r = i + ahead
+                while r < min(i + ahead + 4, inFeatures) { prefetch(values + r * out + lo, bytes: 2 * n); r += 1 }
+                if i + 4 <= inFeatures {
+                    Self.fourInputs(values + i * out + lo, values + (i + 1) * out + lo, values + (i + 2) * out + lo,
+                                    values + (i + 3) * out + lo, into: yt, count: n, x[i], x[i + 1], x[i + 2], x[i + 3])
+                    i += 4
+                } else {
+                    let h = values + i * out + lo
+                    Self.fourInputs(h, h, h, h, into: yt, count: n, x[i], 0, 0, 0)
+                    i += 1
+                }
+            }
+            t += n
         }
     }
 
@@ -139,6 +154,14 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
         for i in 0..<inFeatures { s += Float(values[i * outFeatures + row]) * x[i] }
         return s
     }
+}
+
+/// How the fused products of a vocabulary table walk it.
+enum TablePrefetch {
+    /// Outputs per tile: 2,048 partial sums (8 KB) stay in L1.
+    static let tile = 2048
+    /// Rows (inputs) prefetched ahead of the ones being read.
+    static let rows = 8
 }
 
 /// A table a vocabulary is read from, stored Wᵀ: an 8-bit or float16 embedding or LM head.

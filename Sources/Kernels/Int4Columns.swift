@@ -229,3 +229,9 @@ func widenHalves(_ h: UnsafePointer<Float16>, into out: UnsafeMutablePointer<Flo
     var o = 0
     while o < n { out[o] = Float(h[o]); o &+= 1 }
 }
+
+/// A stored scale or offset: float32, or float16 widened as the product reads it (one
+/// conversion instruction, instead of a pass that widened a group's scales into scratch).
+protocol StoredScale { var float: Float { get } }
+extension Float: StoredScale { @inline(__always) var float: Float { self } }
+extension Float16: StoredScale { @inline(__always) var float: Float { Float(self) } }

@@ -3,6 +3,30 @@ import XCTest
 @testable import Kernels
 
 final class HalfMatrixTests: XCTestCase {
+    /// A vocabulary-sized table with a row count that is not a multiple of 4: the fused product
+    /// crosses output tiles and finishes the last inputs one at a time.
+    func testFusedProductAcrossOutputTiles() throws {
+        let k = 42, n = 2 * TablePrefetch.tile + 37
+        var rng = SplitMix64(seed: 43)
+        let w = (0..<(n * k)).map { _ in Float(Float16(rng.float())) }
+        let m = try XCTUnwrap(w.withUnsafeBufferPointer { HalfMatrix(exactly: $0.baseAddress!, inFeatures: k, outFeatures: n) })
+        let x = (0..<k).map { _ in rng.float() }
+        let expected = naiveMatmul(x, rows: 1, w, inFeatures: k, outFeatures: n)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
+        defer { scratch.deallocate() }
+        for outputs in [0..<n, 2000..<n] {
+            var y = [Float](repeating: .nan, count: outputs.count)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer {
+                    m.matmul(xp.baseAddress!, rows: 1, outputRows: outputs, into: $0.baseAddress!, ldy: outputs.count, scratch: scratch)
+                }
+            }
+            var worst: Float = 0
+            for (j, o) in outputs.enumerated() { worst = max(worst, abs(y[j] - expected[o])) }
+            XCTAssertLessThan(worst, 1e-5, "outputs \(outputs)")
+        }
+    }
+
     func testFloat16ValuesAreKeptExactlyAndMultiplyLikeFloat32() throws {
         let k = 40, n = 24
         var rng = SplitMix64(seed: 41)

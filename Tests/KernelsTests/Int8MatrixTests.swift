@@ -26,6 +26,30 @@ final class Int8MatrixTests: XCTestCase {
         }
     }
 
+    /// A vocabulary-sized head: the fused product runs over several output tiles
+    /// (`TablePrefetch.tile`), starting mid-tile and ending on a partial one.
+    func testFusedProductAcrossOutputTiles() throws {
+        let k = 64, n = 2 * TablePrefetch.tile + 100
+        let w = Q8Weight(inFeatures: k, outFeatures: n, seed: 9)
+        let m = try w.bytes.withUnsafeBytes { try Int8Matrix(q8_0: $0, inFeatures: k, outFeatures: n) }
+        var rng = SplitMix64(seed: 10)
+        let x = (0..<k).map { _ in rng.float() }
+        let expected = naiveMatmul(x, rows: 1, w.dense, inFeatures: k, outFeatures: n)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
+        defer { scratch.deallocate() }
+        for outputs in [0..<n, 1000..<n, 3..<(TablePrefetch.tile + 5)] {
+            var y = [Float](repeating: .nan, count: outputs.count)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer {
+                    m.matmul(xp.baseAddress!, rows: 1, outputRows: outputs, into: $0.baseAddress!, ldy: outputs.count, scratch: scratch)
+                }
+            }
+            var worst: Float = 0
+            for (j, o) in outputs.enumerated() { worst = max(worst, abs(y[j] - expected[o])) }
+            XCTAssertLessThan(worst, 1e-4, "outputs \(outputs)")
+        }
+    }
+
     func testQ8_0RowsMatchTheirDefinitionInEveryPath() throws {
         let k = 96, n = 40
         let w = Q8Weight(inFeatures: k, outFeatures: n, seed: 3)

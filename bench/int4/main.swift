@@ -22,6 +22,37 @@ func makeMatrix(_ inF: Int, _ outF: Int, group: Int) throws -> Int4Columns {
 }
 
 let group = Int(ProcessInfo.processInfo.environment["GROUP"] ?? "64") ?? 64
+
+// --stream: 100 fused products over 100 distinct 576→1536 matrices (55 MB, more than any cache
+// keeps between decode steps) on a team of 2, as a decode step streams its weights: GB/s of
+// weights read, against 100 products of one matrix that stays in cache.
+if CommandLine.arguments.dropFirst().first == "--stream" {
+    let threads = 2, outF = 1536, inF = 576
+    let team = WorkerTeam(size: threads)
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: inF)
+    for i in 0..<inF { x[i] = Float(i % 17) / 17 - 0.5 }
+    let y = UnsafeMutablePointer<Float>.allocate(capacity: outF)
+    let scratch = (0..<threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: 2 * outF) }
+    for count in [1, 100] {
+        let ms = try (0..<count).map { _ in try makeMatrix(inF, outF, group: group) }
+        var best = Double.infinity
+        for _ in 0..<20 {
+            let t0 = now()
+            for k in 0..<100 {
+                let m = ms[k % count]
+                team.run { t in
+                    m.matmul(x, rows: 1, into: y, ldy: outF, columns: WorkerTeam.share(outF, member: t, of: threads, align: 8),
+                             scratch: scratch[t])
+                }
+            }
+            best = min(best, now() - t0)
+        }
+        let bytes = Double(100 * ms[0].serialisedByteCount)
+        print(String(format: "100 products over %3d matrices (%5.1f MB), 2 threads: %.1f GB/s", count,
+                     Double(count * ms[0].serialisedByteCount) / 1e6, bytes / best / 1e9))
+    }
+    exit(0)
+}
 let shapes = [(576, 1536), (1536, 576), (576, 576), (576, 192), (4096, 4096)]
 let rowCounts = CommandLine.arguments.count > 1 ? CommandLine.arguments.dropFirst().compactMap { Int($0) } : [1, 2, 4, 5, 16, 64, 512]
 print("group \(group); GFLOP/s, single thread (openblas_set_num_threads(1))")
