@@ -61,7 +61,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cellar", default=os.path.join(ROOT, ".build/release/cellar"))
     ap.add_argument("--model", default=os.path.join(ROOT, "bundles/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    ap.add_argument("--awq", default="", help="AWQ model folder (import → quantize group 64); empty: skip")
+    ap.add_argument("--awq", default="", help="AWQ model folder (import → quantize group 32); empty: skip")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--devices", type=int, default=1, help="Cellar devices (tensor split)")
     ap.add_argument("--rounds", type=int, default=2, help="alternations per prefill/decode job")
