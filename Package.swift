@@ -26,7 +26,7 @@ let package = Package(
 
         // recipe → plan → cells → artifacts → manifest
         .target(name: "JSON"),
-        .target(name: "Recipe"),
+        .target(name: "Recipe", dependencies: ["JSON"]),
         // Optimised in debug builds too: tests and debug runs hash 100 MB models (2 MB/s at -Onone).
         .target(name: "Store", swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Bundle", dependencies: ["CArchive", "Store"]),

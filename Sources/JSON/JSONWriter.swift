@@ -11,7 +11,18 @@ public enum JSONWriter {
 
     /// A string literal with Python's escapes: \" \\ \b \f \n \r \t, other controls as \u00XX.
     public static func quoted(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        appendQuoted(s, to: &out)
+        return out
+    }
+
+    /// Appends `s` as a JSON string literal, escaped as Python's `json.dumps` does: \" \\ \b \f
+    /// \n \r \t, other controls as \u00XX; with `asciiOnly` (its default ensure_ascii) every
+    /// non-ASCII scalar as \uXXXX, surrogate pairs above U+FFFF; with `escapeDelete` U+007F as
+    /// \u007f too (toml-test's encoder). The one JSON string writer: manifests, safetensors
+    /// headers, Jinja's tojson and the TOML tests' tagged JSON all go through it.
+    public static func appendQuoted(_ s: String, to out: inout String, asciiOnly: Bool = false, escapeDelete: Bool = false) {
+        out += "\""
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -22,10 +33,21 @@ public enum JSONWriter {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if u.value < 0x20 { out += hexEscape(u.value) } else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 || (escapeDelete && u.value == 0x7F) {
+                    out += hexEscape(u.value)
+                } else if asciiOnly && u.value > 0x7F {
+                    if u.value > 0xFFFF {
+                        let v = u.value - 0x10000
+                        out += hexEscape(0xD800 + (v >> 10)) + hexEscape(0xDC00 + (v & 0x3FF))
+                    } else {
+                        out += hexEscape(u.value)
+                    }
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     static func hexEscape(_ v: UInt32) -> String {

@@ -1,3 +1,5 @@
+import JSON
+
 /// toml-test's tagged JSON: tables are objects, arrays are arrays, and every scalar is
 /// `{"type": "integer", "value": "42"}`. `cellar debug toml-decode` prints this, so the parser
 /// can be checked by the language-neutral suite.
@@ -45,25 +47,6 @@ public enum TOMLTaggedJSON {
     }
 
     private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        JSONWriter.appendQuoted(s, to: &out, escapeDelete: true)
     }
 }

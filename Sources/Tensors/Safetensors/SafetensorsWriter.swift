@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Writes safetensors files the way the `safetensors` library does: tensors laid out in the
 /// given order, the JSON header padded with spaces so the data section starts 8-byte aligned.
@@ -72,19 +73,5 @@ public enum SafetensorsWriter {
         return bytes
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONWriter.quoted(s) }
 }

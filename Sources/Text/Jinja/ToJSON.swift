@@ -1,3 +1,5 @@
+import JSON
+
 /// transformers' `tojson`: Python `json.dumps(x, ensure_ascii=False, indent=indent,
 /// separators=separators, sort_keys=sort_keys)`, so keys keep insertion order and non-ASCII
 /// text is written as is.
@@ -84,26 +86,6 @@ struct PythonJSON {
     }
 
     private func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 { out += "\\u" + PythonFormat.hex(u.value, 4) }
-                else if ensureASCII && u.value > 0x7F {
-                    if u.value > 0xFFFF {
-                        let v = u.value - 0x10000
-                        out += "\\u" + PythonFormat.hex(0xD800 + (v >> 10), 4) + "\\u" + PythonFormat.hex(0xDC00 + (v & 0x3FF), 4)
-                    } else { out += "\\u" + PythonFormat.hex(u.value, 4) }
-                } else { out.unicodeScalars.append(u) }
-            }
-        }
-        out += "\""
+        JSONWriter.appendQuoted(s, to: &out, asciiOnly: ensureASCII)
     }
 }
