@@ -54,5 +54,6 @@ import json, sys
 rows, awq, ours, llama, ta, tg, tl = sys.argv[1:]
 print(json.dumps({"rows": int(rows), "cellar_awq_recipe": float(awq), "cellar_gguf": float(ours), "llamacpp_gguf": float(llama),
                   "difference_points_gguf": round(100 * (float(ours) - float(llama)), 2),
+                  "difference_points_awq_recipe": round(100 * (float(awq) - float(llama)), 2),
                   "seconds": {"cellar_awq_recipe": float(ta), "cellar_gguf": float(tg), "llamacpp": float(tl)}}, indent=1))
 PY
