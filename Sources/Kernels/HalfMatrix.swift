@@ -117,11 +117,10 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
             let n = min(TablePrefetch.tile, outputs.count - t), lo = outputs.lowerBound + t
             let yt = y + t
             yt.initialize(repeating: 0, count: n)
-            for i in 0..<min(ahead, inFeatures) { prefetch(values + i * out + lo, bytes: 2 * n) }
+            prefetch(rows: 0, min(ahead, inFeatures), of: values + lo, stride: 2 * out, bytes: 2 * n)
             var i = 0
             while i < inFeatures {
-                var r = i + ahead
-                while r < min(i + ahead + 4, inFeatures) { prefetch(values + r * out + lo, bytes: 2 * n); r += 1 }
+                prefetch(rows: i + ahead, min(i + ahead + 4, inFeatures), of: values + lo, stride: 2 * out, bytes: 2 * n)
                 if i + 4 <= inFeatures {
                     Self.fourInputs(values + i * out + lo, values + (i + 1) * out + lo, values + (i + 2) * out + lo,
                                     values + (i + 3) * out + lo, into: yt, count: n, x[i], x[i + 1], x[i + 2], x[i + 3])

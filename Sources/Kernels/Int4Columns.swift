@@ -75,8 +75,6 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         return (UnsafePointer(scratch), UnsafePointer(scratch + n))
     }
 
-
-
     static func validate(inFeatures: Int, outFeatures: Int, groupSize: Int) throws(Int4MatrixError) {
         guard inFeatures > 0, outFeatures > 0 else {
             throw .badShape("in_features \(inFeatures) and out_features \(outFeatures) must be positive")

@@ -57,7 +57,7 @@ extension Int4Columns {
         let partial = scratch, acc = scratch + n                               // [n], [n]
         acc.initialize(repeating: 0, count: n)
         let pairsPerGroup = groupSize / 2, pairs = inFeatures / 2
-        for r in 0..<min(Self.prefetchRows, pairs) { prefetch(values + r * out + lo, bytes: n) }
+        prefetch(rows: 0, min(Self.prefetchRows, pairs), of: values + lo, stride: out, bytes: n)
         for g in 0..<groupCount {
             var sum: Float = 0
             for i in (g * groupSize)..<((g + 1) * groupSize) { sum += x[i] }
@@ -74,8 +74,7 @@ extension Int4Columns {
             while p < end {
                 let rows = min(4, end - p)
                 let b = values + p * out + lo
-                var ahead = p + Self.prefetchRows
-                while ahead < min(p + Self.prefetchRows + rows, pairs) { prefetch(values + ahead * out + lo, bytes: n); ahead += 1 }
+                prefetch(rows: p + Self.prefetchRows, min(p + Self.prefetchRows + rows, pairs), of: values + lo, stride: out, bytes: n)
                 // Fewer than 4 rows left (a group of 2 or 6 inputs): the missing rows repeat the
                 // first with zero activations.
                 let b1 = rows > 1 ? b + out : b, b2 = rows > 2 ? b + 2 * out : b, b3 = rows > 3 ? b + 3 * out : b

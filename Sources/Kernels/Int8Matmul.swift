@@ -44,15 +44,14 @@ extension Int8Matrix {
             let n = min(TablePrefetch.tile, outputs.count - t), lo = outputs.lowerBound + t
             let yt = y + t
             yt.initialize(repeating: 0, count: n)
-            for i in 0..<min(ahead, inFeatures) { prefetch(values + i * out + lo, bytes: n) }
+            prefetch(rows: 0, min(ahead, inFeatures), of: values + lo, stride: out, bytes: n)
             for b in 0..<blockCount {
                 partial.initialize(repeating: 0, count: n)
                 prefetch(scales + b * out + lo, bytes: 4 * n)
                 var i = b * Self.blockWeights
                 let end = i + Self.blockWeights
                 while i < end {
-                    var r = i + ahead
-                    while r < min(i + ahead + 4, inFeatures) { prefetch(values + r * out + lo, bytes: n); r += 1 }
+                    prefetch(rows: i + ahead, min(i + ahead + 4, inFeatures), of: values + lo, stride: out, bytes: n)
                     Self.fourInputs(values + i * out + lo, values + (i + 1) * out + lo, values + (i + 2) * out + lo,
                                     values + (i + 3) * out + lo, into: partial, count: n, x[i], x[i + 1], x[i + 2], x[i + 3])
                     i += 4

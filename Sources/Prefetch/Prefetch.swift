@@ -18,3 +18,11 @@ public func prefetch(_ p: UnsafeRawPointer, bytes count: Int) {
     var k = 0
     while k < count { prefetch(p + k); k &+= 64 }
 }
+
+/// Prefetches `bytes` bytes at the start of each row r in [first, end) of rows `stride` bytes
+/// apart from `base` (nothing when end ≤ first): the rows a product reads a few steps from now.
+@inlinable @inline(__always)
+public func prefetch(rows first: Int, _ end: Int, of base: UnsafeRawPointer, stride: Int, bytes: Int) {
+    var r = first
+    while r < end { prefetch(base + r * stride, bytes: bytes); r &+= 1 }
+}
