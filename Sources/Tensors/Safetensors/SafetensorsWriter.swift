@@ -55,7 +55,7 @@ public enum SafetensorsWriter {
         var first = true
         if !metadata.isEmpty {
             json += "\"__metadata__\":{"
-            json += metadata.sorted { $0.key < $1.key }.map { "\(quoted($0.key)):\(quoted($0.value))" }.joined(separator: ",")
+            json += metadata.sorted { $0.key < $1.key }.map { "\(JSONWriter.quoted($0.key)):\(JSONWriter.quoted($0.value))" }.joined(separator: ",")
             json += "}"
             first = false
         }
@@ -64,7 +64,7 @@ public enum SafetensorsWriter {
             if !first { json += "," }
             first = false
             let end = offset + e.byteCount
-            json += "\(quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            json += "\(JSONWriter.quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
         json += "}"
@@ -72,6 +72,4 @@ public enum SafetensorsWriter {
         while (8 + bytes.count) % 8 != 0 { bytes.append(0x20) }
         return bytes
     }
-
-    static func quoted(_ s: String) -> String { JSONWriter.quoted(s) }
 }
