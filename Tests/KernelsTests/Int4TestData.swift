@@ -94,3 +94,18 @@ func naiveMatmul(_ x: [Float], rows: Int, _ w: [Float], inFeatures: Int, outFeat
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     zip(a, b).reduce(a.count == b.count ? 0 : .infinity) { max($0, abs($1.0 - $1.1)) }
 }
+
+/// The largest |y − expected| over `outputs` of one input row x through an 8-bit or float16
+/// table's product; expected is naiveMatmul's [outFeatures] for that row.
+func tableProductError(_ m: some TableMatrix, _ x: [Float], outputs: Range<Int>, expected: [Float]) -> Float {
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m.matmulScratchCount)
+    defer { scratch.deallocate() }
+    var y = [Float](repeating: .nan, count: outputs.count)
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer {
+            m.matmul(xp.baseAddress!, rows: 1, outputRows: outputs, into: $0.baseAddress!, ldy: outputs.count, scratch: scratch)
+        }
+    }
+    // An output left unwritten (NaN) would slip through max().
+    return y.contains(where: \.isNaN) ? .infinity : maxAbsDifference(y, Array(expected[outputs]))
+}

@@ -36,6 +36,12 @@ final class SmolLM2GGUFTests: XCTestCase {
         return (Self.engine!, reference)
     }
 
+    /// The highest-scoring token of row `row` of logits [rows, vocab].
+    static func argmax(_ logits: [Float], row: Int, vocab: Int) -> Int32 {
+        let r = logits[(row * vocab)..<((row + 1) * vocab)]
+        return Int32(r.indices.max { r[$0] < r[$1] }! - r.startIndex)
+    }
+
     /// Logits at every position of both reference sequences, computed in one batched prefill.
     func referenceLogits(_ engine: Engine, _ reference: Reference) throws -> [Float] {
         if let l = Self.allLogits { return l }
@@ -60,8 +66,7 @@ final class SmolLM2GGUFTests: XCTestCase {
             XCTAssertEqual(e.argmax.count, s.ids.count)
             var checked = 0, agree = 0, agreeWithLlama = 0
             for i in 0..<s.ids.count {
-                let r = logits[((row + i) * vocab)..<((row + i + 1) * vocab)]
-                let ours = Int32(r.indices.max { r[$0] < r[$1] }! - r.startIndex)
+                let ours = Self.argmax(logits, row: row + i, vocab: vocab)
                 if ours == s.argmax[i] { agreeWithLlama += 1 }
                 guard e.margin[i] >= 1e-3 else { continue }
                 checked += 1
@@ -83,8 +88,7 @@ final class SmolLM2GGUFTests: XCTestCase {
         for s in reference.sequences {
             var agree = 0, decisive = 0, decisiveAgree = 0
             for i in 0..<s.ids.count {
-                let r = logits[((row + i) * vocab)..<((row + i + 1) * vocab)]
-                let same = Int32(r.indices.max { r[$0] < r[$1] }! - r.startIndex) == s.argmax[i]
+                let same = Self.argmax(logits, row: row + i, vocab: vocab) == s.argmax[i]
                 if same { agree += 1 }
                 // Positions llama.cpp decides by more than its own rounding error (~0.8 logits).
                 if s.margin[i] >= 0.8 { decisive += 1; if same { decisiveAgree += 1 } }
@@ -114,8 +118,7 @@ final class SmolLM2GGUFTests: XCTestCase {
         for _ in 0..<20 {
             var inputs: [SequenceInput] = []
             for s in 0..<n {
-                let r = next[(s * vocab)..<((s + 1) * vocab)]
-                let token = Int32(r.indices.max { r[$0] < r[$1] }! - r.startIndex)
+                let token = Self.argmax(next, row: s, vocab: vocab)
                 produced[s].append(token)
                 inputs.append(SequenceInput(slot: s, tokens: [token]))
             }
