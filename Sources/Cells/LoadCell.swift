@@ -15,7 +15,7 @@ public struct LoadCell: Cell {
         ParameterSpec("memory_per_device", .string, help: "e.g. \"16GiB\"; refuse a plan that does not fit"),
         ParameterSpec("max_context", .integer, help: "tokens per sequence the KV cache must hold (default 4096)"),
     ])
-    public static let version = 2   // 2: column-layout int4, int8/half embedding and head
+    public static let version = 3   // 2: column-layout int4, int8/half embedding and head; 3: AWQ zero points as bytes
     public init() {}
 
     public func run(_ context: CellContext) throws -> CellSummary {

@@ -41,18 +41,25 @@ extension Int4Columns {
     /// scratch: 2 × columns.count floats.
     func gemv(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns: Range<Int>,
               scratch: UnsafeMutablePointer<Float>) {
-        if halfScales {
+        switch (halfScales, zeroPoints) {
+        case (true, true):
+            gemv(x, into: y, columns: columns, scratch: scratch,
+                 scales: scales.assumingMemoryBound(to: Float16.self), offsets: offsets.assumingMemoryBound(to: ZeroPoint.self))
+        case (true, false):
             gemv(x, into: y, columns: columns, scratch: scratch,
                  scales: scales.assumingMemoryBound(to: Float16.self), offsets: offsets.assumingMemoryBound(to: Float16.self))
-        } else {
+        case (false, true):
+            gemv(x, into: y, columns: columns, scratch: scratch,
+                 scales: scales.assumingMemoryBound(to: Float.self), offsets: offsets.assumingMemoryBound(to: ZeroPoint.self))
+        case (false, false):
             gemv(x, into: y, columns: columns, scratch: scratch,
                  scales: scales.assumingMemoryBound(to: Float.self), offsets: offsets.assumingMemoryBound(to: Float.self))
         }
     }
 
-    /// The product with scales and offsets [groups][out] of either width, widened as they are read.
-    private func gemv<S: StoredScale>(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns: Range<Int>,
-                                      scratch: UnsafeMutablePointer<Float>, scales: UnsafePointer<S>, offsets: UnsafePointer<S>) {
+    /// The product with scales and offsets [groups][out] of any encoding, widened as they are read.
+    private func gemv<S: StoredScale, M: StoredOffset>(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns: Range<Int>,
+                                                       scratch: UnsafeMutablePointer<Float>, scales: UnsafePointer<S>, offsets: UnsafePointer<M>) {
         let n = columns.count, lo = columns.lowerBound, out = outFeatures
         let partial = scratch, acc = scratch + n                               // [n], [n]
         acc.initialize(repeating: 0, count: n)
@@ -64,7 +71,7 @@ extension Int4Columns {
             let s = scales + g * out + lo, m = offsets + g * out + lo
             if g + 1 < groupCount {
                 prefetch(s + out, bytes: n * MemoryLayout<S>.size)
-                prefetch(m + out, bytes: n * MemoryLayout<S>.size)
+                prefetch(m + out, bytes: n * MemoryLayout<M>.size)
             }
             // Passes of 4 byte rows (8 inputs); the first writes the partial sums, the last
             // folds them into acc with the group's scale and offset.
@@ -131,25 +138,30 @@ extension Int4Columns {
 
     /// acc[o] += scale[o]·(partial[o] + these 8 inputs) + offset[o]·inputSum.
     @inline(never)
-    static func eightInputsLast<S: StoredScale>(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
-                                _ b3: UnsafePointer<UInt8>, _ x: Eight, partial: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
-                                scales: UnsafePointer<S>, offsets: UnsafePointer<S>, inputSum: Float, count n: Int) {
+    static func eightInputsLast<S: StoredScale, M: StoredOffset>(
+        _ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>, _ b3: UnsafePointer<UInt8>, _ x: Eight,
+        partial: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>, scales: UnsafePointer<S>, offsets: UnsafePointer<M>,
+        inputSum: Float, count n: Int
+    ) {
         var o = 0
         while o < n {
-            acc[o] = acc[o].addingProduct(scales[o].float, eight(b0, b1, b2, b3, x, o, adding: partial[o]))
-                .addingProduct(offsets[o].float, inputSum)
+            let s = scales[o].float
+            acc[o] = acc[o].addingProduct(s, eight(b0, b1, b2, b3, x, o, adding: partial[o]))
+                .addingProduct(offsets[o].offset(scale: s), inputSum)
             o &+= 1
         }
     }
 
     /// A group of at most 8 inputs: acc[o] += scale[o]·(these inputs) + offset[o]·inputSum.
     @inline(never)
-    static func eightInputsOnly<S: StoredScale>(_ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>,
-                                _ b3: UnsafePointer<UInt8>, _ x: Eight, acc: UnsafeMutablePointer<Float>,
-                                scales: UnsafePointer<S>, offsets: UnsafePointer<S>, inputSum: Float, count n: Int) {
+    static func eightInputsOnly<S: StoredScale, M: StoredOffset>(
+        _ b0: UnsafePointer<UInt8>, _ b1: UnsafePointer<UInt8>, _ b2: UnsafePointer<UInt8>, _ b3: UnsafePointer<UInt8>, _ x: Eight,
+        acc: UnsafeMutablePointer<Float>, scales: UnsafePointer<S>, offsets: UnsafePointer<M>, inputSum: Float, count n: Int
+    ) {
         var o = 0
         while o < n {
-            acc[o] = acc[o].addingProduct(scales[o].float, eight(b0, b1, b2, b3, x, o)).addingProduct(offsets[o].float, inputSum)
+            let s = scales[o].float
+            acc[o] = acc[o].addingProduct(s, eight(b0, b1, b2, b3, x, o)).addingProduct(offsets[o].offset(scale: s), inputSum)
             o &+= 1
         }
     }

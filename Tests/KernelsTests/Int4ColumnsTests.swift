@@ -128,7 +128,9 @@ final class Int4ColumnsTests: XCTestCase {
         XCTAssertEqual(data.count, c.serialisedByteCount)
         try data.withUnsafeBytes { raw in
             let mapped = try Int4Columns(mapped: raw)
-            XCTAssertFalse(mapped.halfScales, "AWQ offsets −z·s are not float16 values: kept float32")
+            XCTAssertTrue(mapped.halfScales, "AWQ scales are float16")
+            XCTAssertTrue(mapped.zeroPoints, "AWQ offsets −z·s are stored as byte zero points")
+            XCTAssertEqual(data.count, 64 + 24 * 128 / 2 + 24 * 4 * 2 + 24 * 4, "header, values, float16 scales, zero points")
             XCTAssertEqual([mapped.inFeatures, mapped.outFeatures, mapped.groupSize], [128, 24, 32])
             XCTAssertEqual(mapped.dequantized(), c.dequantized())
         }
@@ -140,8 +142,62 @@ final class Int4ColumnsTests: XCTestCase {
         try wrongMagic.withUnsafeBytes { raw in
             XCTAssertThrowsError(try Int4Columns(mapped: raw)) { XCTAssertTrue("\($0)".contains("CI4C"), "\($0)") }
         }
+        var badEncoding = data
+        badEncoding[36] = 2
+        try badEncoding.withUnsafeBytes { raw in
+            XCTAssertThrowsError(try Int4Columns(mapped: raw)) { XCTAssertTrue("\($0)".contains("offset encoding 2"), "\($0)") }
+        }
         var hugeShape = data
         hugeShape.replaceSubrange(8..<16, with: [UInt8](repeating: 0xFF, count: 8))
         try hugeShape.withUnsafeBytes { raw in XCTAssertThrowsError(try Int4Columns(mapped: raw)) }
+    }
+
+    /// Every storage of scales and offsets (float32 or float16 scales; float32, float16 or byte
+    /// zero-point offsets) is chosen only when exact, maps back, and gives the same products
+    /// as the naive product of its dequantized weights, for one and many rows.
+    func testEveryScaleAndOffsetEncodingIsExactAndMultipliesCorrectly() throws {
+        let inFeatures = 192, outFeatures = 40, groupSize = 32, groups = inFeatures / groupSize
+        var rng = SplitMix64(seed: 41)
+        let q = (0..<(outFeatures * inFeatures)).map { _ in UInt8(rng.next() % 16) }
+        let halfScales = (0..<(groups * outFeatures)).map { _ in Float(Float16(Float(rng.next() % 1000 + 1) / 20000)) }
+        let floatScales = halfScales.map { $0 * 1.000_1 }                           // not float16 values
+        let zeros = (0..<(groups * outFeatures)).map { _ in Float(rng.next() % 16) }
+        let halfOffsets = (0..<(groups * outFeatures)).map { _ in Float(Float16(-Float(rng.next() % 100) / 300)) }
+        let cases: [(String, [Float], [Float], half: Bool, zeroPoints: Bool)] = [
+            ("float16 scales, zero points (AutoAWQ)", halfScales, zip(zeros, halfScales).map { -($0 * $1) }, true, true),
+            ("float16 scales and offsets (Q4_1)", halfScales, halfOffsets, true, false),
+            ("float32 scales, zero points", floatScales, zip(zeros, floatScales).map { -($0 * $1) }, false, true),
+            ("float32 scales and offsets", floatScales, halfOffsets.map { $0 * 1.000_1 }, false, false),
+            ("float16 scales, an offset off −z·s by one bit", halfScales,
+             zip(zeros, halfScales).enumerated().map { $0 == 7 ? Float(bitPattern: (-($1.0 * $1.1)).bitPattern ^ 1) : -($1.0 * $1.1) }, false, false),
+        ]
+        for (name, scales, offsets, half, zeroPoints) in cases {
+            let c = try Int4Columns(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, q: q, scales: scales, offsets: offsets)
+            XCTAssertEqual([c.halfScales, c.zeroPoints], [half, zeroPoints], name)
+            var expected = [Float](repeating: 0, count: outFeatures * inFeatures)
+            for o in 0..<outFeatures {
+                for i in 0..<inFeatures {
+                    let g = (i / groupSize) * outFeatures + o
+                    expected[o * inFeatures + i] = Float(q[o * inFeatures + i]) * scales[g] + offsets[g]
+                }
+            }
+            XCTAssertEqual(c.dequantized(), expected, name)
+            var data = Data()
+            c.write(to: &data)
+            XCTAssertEqual(data.count, c.serialisedByteCount, name)
+            try data.withUnsafeBytes { raw in
+                let mapped = try Int4Columns(mapped: raw)
+                XCTAssertEqual([mapped.halfScales, mapped.zeroPoints], [half, zeroPoints], name)
+                XCTAssertEqual(mapped.dequantized(), expected, name)
+                for rows in [1, 3, 9] {
+                    let x = (0..<(rows * inFeatures)).map { _ in rng.float() }
+                    var y = [Float](repeating: .nan, count: rows * outFeatures)
+                    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { mapped.product(xp.baseAddress!, rows: rows, into: $0.baseAddress!) } }
+                    let reference = naiveMatmul(x, rows: rows, expected, inFeatures: inFeatures, outFeatures: outFeatures)
+                    XCTAssertLessThan(maxAbsDifference(y, reference), 1e-4, "\(name), rows \(rows)")
+                    XCTAssertFalse(y.contains { $0.isNaN }, "\(name), rows \(rows): an output was left unwritten")
+                }
+            }
+        }
     }
 }
