@@ -1,24 +1,18 @@
+import TestSupport
+
 /// Random JSON texts for parity tests: unique keys per object, strings mixing raw UTF-8 and
 /// every escape form, numbers in every literal shape (big integers, -0, exponents).
 struct GeneratedDocuments {
-    /// SplitMix64: reproducible across platforms, unlike the system generator.
-    private var state: UInt64
+    private var random: SplitMix64
     /// Leave out what canonical form spells differently from Python by design (\b, \f, and
     /// floats outside the range where Swift's shortest form and Python's repr agree).
     var canonicalSafe = false
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    mutating func next() -> UInt64 { random.next() }
+    mutating func below(_ n: Int) -> Int { random.below(n) }
+    mutating func pick<T>(_ items: [T]) -> T { random.pick(items) }
 
     mutating func document() -> String { value(depth: 0) }
 

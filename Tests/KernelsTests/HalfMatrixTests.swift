@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Kernels
+import TestSupport
 
 final class HalfMatrixTests: XCTestCase {
     /// A vocabulary-sized table with a row count that is not a multiple of 4: the fused product

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Kernels
+import TestSupport
 
 extension Int4Columns {
     /// matmul with its own scratch and dense rows (stride out), as most tests want it.

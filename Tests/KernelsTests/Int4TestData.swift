@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kernels
+import TestSupport
 
 /// A random 4-bit weight with its AutoAWQ packing, written independently of Int4Matrix's repack
 /// (straight from the format's definition) so the tests compare two separate readings of it.
@@ -63,19 +64,6 @@ func makeInt4Matrix(qweight: [Int32], qzeros: [Int32], scales: [Float16],
             }
         }
     }
-}
-
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
 }
 
 /// y[rows, out] = x · Wᵀ in Double, the reference for the kernels.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Kernels
+import TestSupport
 
 /// Q8_0 blocks (d f16, then 32 signed bytes; w = d·q) decoded by hand from the bytes, against the
 /// engine's 8-bit LM head kernels.

@@ -99,7 +99,7 @@ final class AWQQuantizerTests: XCTestCase {
         defer { for d in [fp, awqDir, rtnDir] { try? FileManager.default.removeItem(at: d) } }
         let config = try ModelConfig.load(directory: fp)
         let checkpoint = try Checkpoint(directory: fp)
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let calibration = (0..<4).map { _ in (0..<64).map { _ in Int32(rng.next() % 512) } }
         let source = try CalibrationForward(config: config, embeddings: try checkpoint.floats("model.embed_tokens.weight"),
                                             sequences: calibration)
@@ -147,14 +147,3 @@ final class AWQQuantizerTests: XCTestCase {
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -7,7 +7,7 @@ import XCTest
 /// Properties of the AWQ searches on random data with a few outlier channels (the case AWQ is
 /// for): they may only lower the calibration error that plain round-to-nearest leaves.
 final class AWQSearchTests: XCTestCase {
-    func uniform(_ rng: inout SplitMix) -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1 }
+    func uniform(_ rng: inout SplitMix64) -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1 }
 
     /// A one-layer Llama (hidden 64, 4 heads of 16, 2 KV heads, MLP 128) with random weights
     /// and embeddings whose channels 5 and 40 are 30× larger.
@@ -22,7 +22,7 @@ final class AWQSearchTests: XCTestCase {
         """
         try Data(config.utf8).write(to: dir.appendingPathComponent("config.json"))
         let c = try ModelConfig.load(directory: dir)
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let embeddings = (0..<(100 * 64)).map { k in uniform(&rng) * ([5, 40].contains(k % 64) ? 30 : 1) }
         var w = LayerWeights()
         for (name, out, inF) in [("self_attn.q_proj", 64, 64), ("self_attn.k_proj", 32, 64), ("self_attn.v_proj", 32, 64),
@@ -113,7 +113,7 @@ final class AWQSearchTests: XCTestCase {
     func testRangeSearchLowersTheOutputErrorByNumpysCount() throws {
         guard try Fixtures.hasPython("numpy") else { throw XCTSkip("numpy missing") }
         let (tokens, inF, outF, g) = (96, 128, 16, 32)
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         // Inputs with a nonzero mean (as real activations): an offset in a group's grid costs.
         let x = (0..<(tokens * inF)).map { k in uniform(&rng) + (k % inF < 8 ? 2 : 0.3) }
         // Weights on a Q4_1-like grid (float minimum per block of 32) with a few outliers.

@@ -6,20 +6,6 @@ import XCTest
 /// Many generated conversations through every shared template, compared byte for byte with
 /// jinja2 (transformers' configuration) in one batch.
 final class ChatTemplateConversationTests: XCTestCase {
-    /// SplitMix64: a fixed sequence, so failures reproduce.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let contents = [
         "Hello, how are you?",
         "  leading and trailing spaces  ",
@@ -47,7 +33,7 @@ final class ChatTemplateConversationTests: XCTestCase {
         "Line one\nLine two",
     ]
 
-    func conversation(_ r: inout Random) -> [JinjaValue] {
+    func conversation(_ r: inout SplitMix64) -> [JinjaValue] {
         var messages: [JinjaValue] = []
         func message(_ role: String, _ content: String) -> JinjaValue {
             .dict([("role", .string(role)), ("content", .string(content))])
@@ -69,7 +55,7 @@ final class ChatTemplateConversationTests: XCTestCase {
         guard case .array(let index) = try JinjaValue(json: Data(contentsOf: folder.appendingPathComponent("index.json"))) else {
             return XCTFail("index.json is not a list")
         }
-        var r = Random(state: 20_240_726)
+        var r = SplitMix64(seed: 20_240_726)
         let conversations = (0..<60).map { _ in conversation(&r) }
         let tools: JinjaValue = try JinjaValue(json: Data(#"""
         [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city — «quoted»",

@@ -12,7 +12,7 @@ final class JinjaFuzzTests: XCTestCase {
                             "{% endif %}", "{% endfor %}", "{% else %}", "~", "*", "//", "0", "1.5", "none", "is defined",
                             "{%- ", " -%}", "{{- ", " -}}", "  ", "\t", "{% raw %}", "{% endraw %}"]
 
-    func mutate(_ source: String, _ r: inout ChatTemplateConversationTests.Random) -> String {
+    func mutate(_ source: String, _ r: inout SplitMix64) -> String {
         var scalars = Array(source.unicodeScalars)
         for _ in 0..<(1 + r.below(3)) {
             let at = scalars.isEmpty ? 0 : r.below(scalars.count)
@@ -38,7 +38,7 @@ final class JinjaFuzzTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jinja") }.sorted()
         var seeds = try files.map { String(decoding: try Data(contentsOf: folder.appendingPathComponent($0)), as: UTF8.self) }
         seeds += JinjaLanguageTests.snippets
-        var r = ChatTemplateConversationTests.Random(state: UInt64(ProcessInfo.processInfo.environment["JINJA_FUZZ_SEED"] ?? "") ?? 7)
+        var r = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["JINJA_FUZZ_SEED"] ?? "") ?? 7)
         var variables = JinjaLanguageTests.variables
         variables["add_generation_prompt"] = .bool(true)
         variables["bos_token"] = .string("<s>")

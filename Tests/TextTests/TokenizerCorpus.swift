@@ -1,19 +1,9 @@
+import TestSupport
+
 /// A deterministic corpus that exercises every branch of the pre-tokenizers and the BPE model:
 /// prose, code, whitespace runs, digits, accents (composed and decomposed), CJK, Arabic, emoji
 /// with ZWJ, special-token strings inside text, and random scalars from every plane.
 enum TokenizerCorpus {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ a: [T]) -> T { a[below(a.count)] }
-    }
 
     static let words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "Hello", "world", "It's", "don't",
                         "we'll", "they're", "I'm", "you've", "she'd", "DON'T", "WE'LL", "model", "token", "Kaggle",
@@ -32,7 +22,7 @@ enum TokenizerCorpus {
                           "Γειά σου κόσμε", "שלום עולם", "नमस्ते दुनिया", "ภาษาไทย", "e\u{301}te\u{301}", "A\u{30A}ngstro\u{308}m",
                           "½ ² ³ ¼ Ⅻ ⑤ 𝟙𝟚", "ﬀ ﬁ ﬂ ™ ℡ ㎏"]
 
-    static func randomScalar(_ r: inout Random) -> Character {
+    static func randomScalar(_ r: inout SplitMix64) -> Character {
         while true {
             let plane = r.below(10)
             let v: UInt32
@@ -48,7 +38,7 @@ enum TokenizerCorpus {
         }
     }
 
-    static func number(_ r: inout Random) -> String {
+    static func number(_ r: inout SplitMix64) -> String {
         var s = ""
         for _ in 0..<(1 + r.below(14)) { s += String(r.below(10)) }
         switch r.below(4) {
@@ -59,7 +49,7 @@ enum TokenizerCorpus {
         }
     }
 
-    static func fragment(_ r: inout Random) -> String {
+    static func fragment(_ r: inout SplitMix64) -> String {
         switch r.below(10) {
         case 0, 1: return (0..<(1 + r.below(8))).map { _ in r.pick(words) }.joined(separator: " ")
         case 2: return r.pick(code)
@@ -75,7 +65,7 @@ enum TokenizerCorpus {
 
     /// `count` strings, the same on every run.
     static func make(count: Int = 5_200, seed: UInt64 = 0xCE11A4) -> [String] {
-        var r = Random(state: seed)
+        var r = SplitMix64(seed: seed)
         var out = ["", " ", "  ", "\n", "a", "Hello world", " Hello", "Hello ", "<s>", " <s> ", "<|endoftext|>", "1234567",
                    "\t\tindented", "trailing   ", "   leading"]
         while out.count < count {
