@@ -32,7 +32,7 @@ public struct HalfMatrix: @unchecked Sendable {   // a read-only pointer into it
     /// checkpoint's tensor, widened); nil otherwise, so nothing is ever rounded.
     public init?(exactly w: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int) {
         for i in 0..<(inFeatures * outFeatures) where Float(Float16(w[i])) != w[i] { return nil }
-        let storage = Int4Storage(allocating: Self.headerBytes + inFeatures * outFeatures * 2)
+        let storage = Int4Storage(allocating: Self.headerBytes + inFeatures * outFeatures * 2, hugePages: true)
         self.init(inFeatures: inFeatures, outFeatures: outFeatures, storage: storage)
         let base = storage.mutableBase!  // just allocated above
         base.storeBytes(of: Self.magic.littleEndian, as: UInt32.self)

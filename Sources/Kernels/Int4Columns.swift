@@ -143,7 +143,7 @@ public struct Int4Columns: @unchecked Sendable {   // read-only pointers into it
         let encoding = Encoding(scaleBytes: halfScales && (zeros != nil || m.allSatisfy { Float(Float16($0)) == $0 }) ? 2 : 4,
                                 zeroPoints: zeros != nil)
         let storage = Int4Storage(allocating: Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures,
-                                                                        groupSize: groupSize, encoding: encoding))
+                                                                        groupSize: groupSize, encoding: encoding), hugePages: true)
         self.init(inFeatures: inFeatures, outFeatures: outFeatures, groupSize: groupSize, encoding: encoding, storage: storage)
         let base = storage.mutableBase!  // just allocated above
         base.storeBytes(of: Self.magic.littleEndian, as: UInt32.self)

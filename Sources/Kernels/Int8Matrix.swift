@@ -53,7 +53,7 @@ public struct Int8Matrix: @unchecked Sendable {   // read-only pointers into its
         guard let source = bytes.baseAddress, bytes.count == blocks * Self.q8_0BlockBytes else {
             throw .badBufferSize(tensor: "Q8_0 blocks", expected: blocks * Self.q8_0BlockBytes, actual: bytes.count)
         }
-        let storage = Int4Storage(allocating: Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures))
+        let storage = Int4Storage(allocating: Self.serialisedByteCount(inFeatures: inFeatures, outFeatures: outFeatures), hugePages: true)
         self.init(inFeatures: inFeatures, outFeatures: outFeatures, storage: storage)
         let base = storage.mutableBase!  // just allocated above
         writeHeader(base)
